@@ -1,0 +1,64 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Where the AWS APIs are: real AWS (no endpoint) or the local two-Region environment's moto server (an endpoint on
+ * loopback, which takes the Region from each request's signature, so one endpoint serves both Regions).
+ */
+export interface AwsTarget {
+  readonly endpoint?: string;
+}
+
+/** REGIONFLIP_AWS_ENDPOINT points every client at moto; unset means real AWS. */
+export function awsTargetFromEnv(env: NodeJS.ProcessEnv = process.env): AwsTarget {
+  const endpoint = env.REGIONFLIP_AWS_ENDPOINT;
+  if (endpoint === undefined || endpoint === '') return {};
+  const url = new URL(endpoint);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new Error(`REGIONFLIP_AWS_ENDPOINT="${endpoint}" is not on loopback: it is meant for the local moto server only`);
+  }
+  return { endpoint };
+}
+
+/** Client settings for one Region. Locally, moto accepts any credentials; we pass fixed ones so none are looked up. */
+export function clientConfig(region: string, target: AwsTarget, maxAttempts?: number) {
+  return {
+    region,
+    ...(target.endpoint
+      ? { endpoint: target.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
+      : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+  };
+}
+
+/** Route 53 is global; its control plane lives in us-east-1. */
+export const ROUTE53_CONTROL_PLANE_REGION = 'us-east-1';
+
+/** The SDK clients of one deployment, created once (Lambda module scope, CLI start) and injected into adapters. */
+export interface AwsClients {
+  readonly target: AwsTarget;
+  /** The switch does its own retries with full jitter (and counts them), so the SDK must not retry underneath. */
+  readonly route53: Route53Client;
+  readonly cloudwatch: Readonly<Record<string, CloudWatchClient>>;
+  readonly dynamodb: Readonly<Record<string, DynamoDBDocumentClient>>;
+  readonly sns: Readonly<Record<string, SNSClient>>;
+}
+
+export function createAwsClients(regions: readonly string[], target: AwsTarget = awsTargetFromEnv()): AwsClients {
+  const perRegion = <T>(make: (region: string) => T): Record<string, T> =>
+    Object.fromEntries(regions.map((r) => [r, make(r)]));
+  return {
+    target,
+    route53: new Route53Client(clientConfig(ROUTE53_CONTROL_PLANE_REGION, target, 1)),
+    cloudwatch: perRegion((r) => new CloudWatchClient(clientConfig(r, target))),
+    dynamodb: perRegion((r) =>
+      DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(r, target)), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+    ),
+    sns: perRegion((r) => new SNSClient(clientConfig(r, target))),
+  };
+}

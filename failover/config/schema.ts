@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration of a RegionFlip deployment. The CDK app, the local two-Region environment, the CLI and
+ * (through {@link ../runtime-settings}) the failover Lambda all read it, so a tenant, a threshold or a TTL is written once.
+ */
+
+const REGION_CODE = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** A DNS label: the tenant id becomes `<tenant>.<zone>`. */
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+export const regionCodeSchema = z
+  .string()
+  .regex(REGION_CODE, { message: 'must be an AWS Region code such as "us-east-1" (not a display name)' });
+
+export const tierSchema = z.enum(['basic', 'advanced', 'premium']);
+export type Tier = z.infer<typeof tierSchema>;
+
+export const tenantSchema = z
+  .object({
+    id: z.string().regex(DNS_LABEL, {
+      message: 'must be a lower-case DNS label of 1-32 characters (a-z, 0-9, "-"), for example "acme-corp"',
+    }),
+    tier: tierSchema,
+    name: z.string().min(1).optional(),
+  })
+  .strict();
+export type Tenant = z.infer<typeof tenantSchema>;
+
+export const policySchema = z
+  .object({
+    /** Kill switch for automatic failover; the control table's value wins once it exists. */
+    automationEnabled: z.boolean().default(true),
+    /** No second automatic switch within this many seconds of the last switch. */
+    cooldownSeconds: z.number().int().min(0).default(900),
+    /** The target Region's health alarm must have been OK at least this long. */
+    targetHealthySeconds: z.number().int().min(0).default(300),
+    /** At most this many automatic failovers per window; past that, page instead. */
+    maxAutoFailovers: z.number().int().min(1).default(1),
+    windowSeconds: z.number().int().min(1).default(3600),
+    /** How long a switch lease lives before another caller may take it over (a crashed holder). */
+    leaseSeconds: z.number().int().min(5).default(120),
+    /** Failback is a human decision (runbooks/failback.md); the schema refuses anything else. */
+    autoFailback: z.literal(false, { message: 'automatic failback is not supported: failback is a runbook step' }).default(false),
+  })
+  .strict();
+export type Policy = z.infer<typeof policySchema>;
+
+export const detectionSchema = z
+  .object({
+    periodSeconds: z.number().int().min(1).default(60),
+    evaluationPeriods: z.number().int().min(1).default(3),
+    datapointsToAlarm: z.number().int().min(1).default(2),
+    treatMissingData: z.enum(['breaching', 'notBreaching', 'ignore', 'missing']).default('missing'),
+    thresholds: z
+      .object({
+        /** The source design's signal: more than this many requests in a Region per period. */
+        requestsPerPeriod: z.number().positive().default(500),
+        http5xxRatePercent: z.number().positive().max(100).default(5),
+        unhealthyTargets: z.number().int().min(1).default(1),
+        p99LatencyMs: z.number().positive().default(2000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .refine((d) => d.datapointsToAlarm <= d.evaluationPeriods, {
+    message: 'datapointsToAlarm must be <= evaluationPeriods (CloudWatch "M out of N")',
+    path: ['datapointsToAlarm'],
+  });
+export type Detection = z.infer<typeof detectionSchema>;
+
+export const configSchema = z
+  .object({
+    /** Prefix of every resource name: tables, topics, alarms, stacks. */
+    app: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,20}$/, { message: 'must be 2-21 lower-case letters, digits or "-", starting with a letter' })
+      .default('regionflip'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' })
+      .optional(),
+    regions: z
+      .object({ primary: regionCodeSchema.default('us-east-1'), secondary: regionCodeSchema.default('us-west-2') })
+      .strict()
+      .prefault({})
+      .refine((r) => r.primary !== r.secondary, { message: 'primary and secondary must be different Regions' }),
+    dns: z
+      .object({
+        zoneName: z
+          .string()
+          .regex(/^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, {
+            message: 'must be a DNS name without trailing dot, for example "tenants.example.com"',
+          })
+          .default('tenants.example.com'),
+        /** Import this hosted zone instead of creating one. */
+        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/).optional(),
+        ttlSeconds: z.number().int().min(1).max(86400).default(60),
+      })
+      .strict()
+      .prefault({}),
+    tenants: z.array(tenantSchema).min(1, { message: 'list at least one tenant' }),
+    policy: policySchema.prefault({}),
+    detection: detectionSchema.prefault({}),
+    service: z
+      .object({
+        minTasks: z.number().int().min(1).default(2),
+        maxTasks: z.number().int().min(1).default(10),
+        cpu: z.number().int().default(256),
+        memoryMiB: z.number().int().default(512),
+      })
+      .strict()
+      .prefault({})
+      .refine((s) => s.minTasks <= s.maxTasks, { message: 'minTasks must be <= maxTasks', path: ['minTasks'] }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    const reserved = new Set(['shared', cfg.regions.primary, cfg.regions.secondary]);
+    cfg.tenants.forEach((t, i) => {
+      if (seen.has(t.id)) {
+        ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}": ids must be unique` });
+      }
+      if (reserved.has(t.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'id'],
+          message: `tenant id "${t.id}" is reserved (it names a routing record); choose another id`,
+        });
+      }
+      seen.add(t.id);
+    });
+  });
+
+export type RegionFlipConfig = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

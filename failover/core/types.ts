@@ -1,0 +1,92 @@
+import type { Policy } from '../config/schema';
+
+/**
+ * The vocabulary of the decision core. Plain data only: the core never calls AWS, so every type here can be built in
+ * a test or by fast-check.
+ */
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** A CloudWatch alarm state change, as delivered by SNS and parsed by failover/handler. */
+export interface AlarmEvent {
+  /** The SNS MessageId: the deduplication key of one delivery. */
+  readonly messageId: string;
+  readonly alarmName: string;
+  readonly alarmArn: string;
+  /** Taken from the AlarmArn (the message's `Region` field is a display name such as "US East (N. Virginia)"). */
+  readonly region: string;
+  readonly accountId: string;
+  readonly newState: AlarmState;
+  readonly oldState: AlarmState;
+  readonly reason: string;
+  readonly stateChangeTime: Date;
+  /** Composite alarms carry `AlarmRule` instead of `Trigger`. */
+  readonly composite: boolean;
+}
+
+/** The health of one Region, read from its alarms in that Region (never inferred from the notification alone). */
+export interface RegionHealth {
+  readonly region: string;
+  /** healthy = the Region's health alarm is OK; unhealthy = ALARM; unknown = INSUFFICIENT_DATA, missing or unreadable. */
+  readonly status: 'healthy' | 'unhealthy' | 'unknown';
+  /** When the Region's health alarm entered its current state. */
+  readonly since?: Date;
+  /** Managed alarms of this Region currently in ALARM. */
+  readonly alarmsInAlarm: readonly string[];
+  /** Why the status is unknown (for example: the Region's CloudWatch API did not answer). */
+  readonly detail?: string;
+}
+
+export interface AutomationState {
+  readonly enabled: boolean;
+  readonly reason?: string;
+  readonly changedBy?: string;
+  readonly changedAt?: Date;
+}
+
+/** What the control table says about routing. */
+export interface RoutingState {
+  /** The Region the shared routing record (and every premium tenant without an override) points at. */
+  readonly activeRegion: string;
+  /** Grows by one with every completed switch; the fencing token of the next one. */
+  readonly epoch: number;
+  readonly automation: AutomationState;
+  readonly lastSwitchAt?: Date;
+  /** Times of automatic failovers, for policy.maxAutoFailovers per policy.windowSeconds. */
+  readonly recentAutoFailovers: readonly Date[];
+  /** Premium tenants moved on their own: tenant id → Region. */
+  readonly tenantOverrides: Readonly<Record<string, string>>;
+}
+
+export interface DecisionInput {
+  readonly alarm: AlarmEvent;
+  readonly routing: RoutingState;
+  /** Health of both Regions, keyed by Region code. */
+  readonly health: Readonly<Record<string, RegionHealth>>;
+  readonly policy: Policy;
+  readonly regions: { readonly primary: string; readonly secondary: string };
+  /** Alarms whose names start with this prefix are under management; others are ignored. */
+  readonly managedAlarmPrefix: string;
+  readonly now: Date;
+}
+
+export type NoopCode =
+  | 'alarm-not-managed'
+  | 'not-an-alarm-transition'
+  | 'standby-region-alarm'
+  | 'active-region-recovered';
+
+export type PageCode =
+  | 'unknown-region'
+  | 'both-regions-unhealthy'
+  | 'target-region-unhealthy'
+  | 'target-not-healthy-long-enough'
+  | 'automation-disabled'
+  | 'cooldown'
+  | 'too-many-failovers';
+
+/** The tagged result of the decision core. `reason` is a sentence for humans (logs, audit, on-call message). */
+export type Decision =
+  | { readonly kind: 'failover'; readonly from: string; readonly to: string; readonly reason: string }
+  | { readonly kind: 'noop'; readonly code: NoopCode; readonly reason: string }
+  | { readonly kind: 'page'; readonly code: PageCode; readonly reason: string };
