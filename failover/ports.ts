@@ -1,5 +1,5 @@
-import type { AuditEntry, SwitchIntent } from './state/model';
 import type { RegionHealth, RoutingState } from './core/types';
+import type { AuditEntry, SwitchIntent } from './state/model';
 
 /**
  * The ports between the pure core and AWS. Each has an AWS SDK v3 adapter; tests use the adapters against moto, or
@@ -12,7 +12,9 @@ export interface HealthReader {
 }
 
 /** What to switch: the whole Region (shared record and every premium tenant), or some premium tenants only. */
-export type SwitchScope = { readonly kind: 'region' } | { readonly kind: 'tenants'; readonly tenantIds: readonly string[] };
+export type SwitchScope =
+  | { readonly kind: 'region' }
+  | { readonly kind: 'tenants'; readonly tenantIds: readonly string[] };
 
 export interface SwitchRequest {
   readonly targetRegion: string;

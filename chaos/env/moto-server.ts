@@ -49,7 +49,9 @@ export function ensureMotoInstalled(log: (line: string) => void = () => {}): str
     try {
       execFileSync(python, ['-m', 'venv', MOTO_VENV], { stdio: 'inherit' });
     } catch (err) {
-      throw new Error(`could not create a Python venv with "${python}" (${String(err)}): install Python 3.9+ with venv`);
+      throw new Error(
+        `could not create a Python venv with "${python}" (${String(err)}): install Python 3.9+ with venv`,
+      );
     }
     execFileSync(join(bin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS], {
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -18,7 +18,9 @@ export function awsTargetFromEnv(env: NodeJS.ProcessEnv = process.env): AwsTarge
   if (endpoint === undefined || endpoint === '') return {};
   const url = new URL(endpoint);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-    throw new Error(`REGIONFLIP_AWS_ENDPOINT="${endpoint}" is not on loopback: it is meant for the local moto server only`);
+    throw new Error(
+      `REGIONFLIP_AWS_ENDPOINT="${endpoint}" is not on loopback: it is meant for the local moto server only`,
+    );
   }
   return { endpoint };
 }

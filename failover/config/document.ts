@@ -102,7 +102,10 @@ export function loadDocumentFile<S extends z.ZodType>(file: string, schema: S): 
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new DocumentError(file, [
-      { path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the path` },
+      {
+        path: '',
+        message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}): check the path`,
+      },
     ]);
   }
   return parseDocumentText(text, schema, file);

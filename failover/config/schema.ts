@@ -41,7 +41,9 @@ export const policySchema = z
     /** How long a switch lease lives before another caller may take it over (a crashed holder). */
     leaseSeconds: z.number().int().min(5).default(120),
     /** Failback is a human decision (runbooks/failback.md); the schema refuses anything else. */
-    autoFailback: z.literal(false, { message: 'automatic failback is not supported: failback is a runbook step' }).default(false),
+    autoFailback: z
+      .literal(false, { message: 'automatic failback is not supported: failback is a runbook step' })
+      .default(false),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;
@@ -75,7 +77,9 @@ export const configSchema = z
     /** Prefix of every resource name: tables, topics, alarms, stacks. */
     app: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{1,20}$/, { message: 'must be 2-21 lower-case letters, digits or "-", starting with a letter' })
+      .regex(/^[a-z][a-z0-9-]{1,20}$/, {
+        message: 'must be 2-21 lower-case letters, digits or "-", starting with a letter',
+      })
       .default('regionflip'),
     account: z
       .string()
@@ -95,7 +99,10 @@ export const configSchema = z
           })
           .default('tenants.example.com'),
         /** Import this hosted zone instead of creating one. */
-        hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/).optional(),
+        hostedZoneId: z
+          .string()
+          .regex(/^Z[A-Z0-9]{1,31}$/)
+          .optional(),
         ttlSeconds: z.number().int().min(1).max(86400).default(60),
       })
       .strict()
@@ -120,7 +127,11 @@ export const configSchema = z
     const reserved = new Set(['shared', cfg.regions.primary, cfg.regions.secondary]);
     cfg.tenants.forEach((t, i) => {
       if (seen.has(t.id)) {
-        ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id "${t.id}": ids must be unique` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'id'],
+          message: `duplicate tenant id "${t.id}": ids must be unique`,
+        });
       }
       if (reserved.has(t.id)) {
         ctx.addIssue({
