@@ -1,0 +1,93 @@
+import type { AwsClients } from '../../failover/aws/clients';
+import type { RegionFlipConfig } from '../../failover/config/schema';
+
+/**
+ * The contract between the local two-Region environment (chaos/env) and its users: the drill runner, the runbook
+ * commands and the tests. The environment owns the processes; users inject faults and read events through this.
+ */
+
+/** What the tenant service's fault switch can do (the same switch is reachable in ECS). */
+export type ServiceFault =
+  | { readonly kind: 'none' }
+  /** Every request fails with 503 and the health check fails: the Region is down for tenants. */
+  | { readonly kind: 'outage' }
+  /** A share of requests fail with 500 (brown-out). */
+  | { readonly kind: 'error-rate'; readonly percent: number }
+  /** Every request is delayed (brown-out). */
+  | { readonly kind: 'latency'; readonly ms: number };
+
+/** Something the environment saw happen, with the time it happened (ms since epoch). The drill builds RTO from these. */
+export type EnvEvent =
+  | { readonly at: number; readonly type: 'fault-set'; readonly region: string; readonly fault: ServiceFault }
+  | {
+      readonly at: number;
+      readonly type: 'alarm-state';
+      readonly region: string;
+      readonly alarm: string;
+      readonly state: string;
+      readonly composite: boolean;
+    }
+  | {
+      readonly at: number;
+      readonly type: 'notification-published';
+      readonly region: string;
+      readonly alarm: string;
+      readonly messageId: string;
+    }
+  | {
+      readonly at: number;
+      readonly type: 'notification-delivered';
+      readonly messageId: string;
+      readonly attempt: number;
+    }
+  | {
+      readonly at: number;
+      readonly type: 'handler-result';
+      readonly messageId: string;
+      readonly result: unknown;
+      readonly error?: string;
+    }
+  | { readonly at: number; readonly type: 'replication'; readonly state: 'paused' | 'resumed'; readonly lagMs: number };
+
+export interface DnsAnswer {
+  /** The chain followed, first the asked name, last the load balancer name. */
+  readonly chain: readonly string[];
+  readonly region: string;
+  /** Where to send HTTP for this name (the Region's tenant service on loopback). */
+  readonly url: string;
+  /** When this answer expires in the caller's cache (honours the TTLs of the records followed). */
+  readonly expiresAt: number;
+}
+
+/** A DNS client with its own TTL cache, like one tenant's resolver. */
+export interface DnsClient {
+  resolve(name: string): Promise<DnsAnswer>;
+}
+
+export interface LocalRegion {
+  readonly region: string;
+  /** The tenant service of this Region, on 127.0.0.1. */
+  readonly serviceUrl: string;
+  readonly servicePid: number;
+}
+
+export interface LocalEnvironment {
+  /** The configuration with the local, compressed timings applied. */
+  readonly config: RegionFlipConfig;
+  readonly motoEndpoint: string;
+  readonly clients: AwsClients;
+  readonly hostedZoneId: string;
+  readonly regions: Readonly<Record<string, LocalRegion>>;
+  /** A new resolver with an empty cache. */
+  dnsClient(): DnsClient;
+  setFault(region: string, fault: ServiceFault): Promise<void>;
+  replication: {
+    pause(): void;
+    resume(): void;
+    /** How far behind the slowest direction is, in ms (0 when drained). */
+    lagMs(): number;
+  };
+  /** Everything seen so far, in order; `since` filters by time. */
+  events(since?: number): readonly EnvEvent[];
+  stop(): Promise<void>;
+}
