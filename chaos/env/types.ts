@@ -91,3 +91,24 @@ export interface LocalEnvironment {
   events(since?: number): readonly EnvEvent[];
   stop(): Promise<void>;
 }
+
+/** Where a running environment writes {@link EnvStateFile}, so other commands (runbooks, `drill rollback`, `env down`) can find it. */
+export const ENV_STATE_FILE = '.cache/env/state.json';
+
+/**
+ * What a running local environment publishes about itself (written by startLocalEnvironment, removed by stop()).
+ * The runbook commands connect with it: AWS clients at `motoEndpoint`, the zone, the services' fault switches.
+ */
+export interface EnvStateFile {
+  readonly motoEndpoint: string;
+  readonly hostedZoneId: string;
+  /** The configuration file the environment was started from, and the local profile's overrides applied to it. */
+  readonly configFile: string;
+  readonly regions: Readonly<Record<string, { readonly serviceUrl: string; readonly servicePid: number }>>;
+  /** Processes to kill if the owner died: moto, services. */
+  readonly pids: readonly number[];
+  /** The admin token of the services' fault switch. */
+  readonly adminToken: string;
+  readonly ownerPid: number;
+  readonly startedAt: string;
+}
