@@ -1,0 +1,319 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
+  SetAlarmStateCommand,
+  type StateValue,
+} from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { clientConfig } from '../../failover/aws/clients';
+import { namesFor } from '../../failover/config/names';
+import { CloudWatchHealthReader } from '../../failover/health/alarm-health';
+import { motoTarget, uniqueName } from '../support/moto';
+
+const EAST = 'us-east-1';
+const WEST = 'us-west-2';
+const PREFIX = 'regionflip-';
+const regionAlarm = (region: string) => `${PREFIX}${region}-region-unhealthy`;
+const UPDATED = new Date('2026-03-01T02:00:00Z');
+const TRANSITIONED = new Date('2026-03-01T01:00:00Z');
+
+function clients() {
+  const east = new CloudWatchClient(clientConfig(EAST, {}));
+  const west = new CloudWatchClient(clientConfig(WEST, {}));
+  return { east, west, eastMock: mockClient(east), westMock: mockClient(west) };
+}
+
+function reader(cloudwatch: Record<string, CloudWatchClient>, callTimeoutMs?: number) {
+  return new CloudWatchHealthReader({
+    cloudwatch,
+    regionAlarmName: regionAlarm,
+    alarmPrefix: PREFIX,
+    ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {}),
+  });
+}
+
+/** A Region whose health alarm is in `state`, with these other managed alarms (name → state). */
+function regionAnswers(
+  mock: ReturnType<typeof clients>['eastMock'],
+  region: string,
+  state: StateValue | undefined,
+  others: Record<string, StateValue> = {},
+) {
+  const composite = state
+    ? [
+        {
+          AlarmName: regionAlarm(region),
+          StateValue: state,
+          StateUpdatedTimestamp: UPDATED,
+          StateTransitionedTimestamp: TRANSITIONED,
+        },
+      ]
+    : [];
+  mock.on(DescribeAlarmsCommand, { AlarmNames: [regionAlarm(region)] }).resolves({ CompositeAlarms: composite });
+  const inState = Object.entries(others).map(([AlarmName, StateValue]) => ({ AlarmName, StateValue }));
+  mock
+    .on(DescribeAlarmsCommand, { AlarmNamePrefix: `${PREFIX}${region}-` })
+    .resolves({ CompositeAlarms: state === 'ALARM' ? composite : [], MetricAlarms: inState });
+}
+
+describe('CloudWatchHealthReader (aws-sdk-client-mock)', () => {
+  it('GIVEN the health alarm OK WHEN reading THEN the Region is healthy since its last state transition', async () => {
+    const { east, west, eastMock, westMock } = clients();
+    regionAnswers(eastMock, EAST, 'OK');
+    regionAnswers(westMock, WEST, 'OK');
+
+    const health = await reader({ [EAST]: east, [WEST]: west }).read([EAST, WEST]);
+
+    expect(health[EAST]).toEqual({ region: EAST, status: 'healthy', since: TRANSITIONED, alarmsInAlarm: [] });
+    expect(health[WEST]?.status).toBe('healthy');
+  });
+
+  it('GIVEN the health alarm in ALARM WHEN reading THEN the Region is unhealthy with its alarms in ALARM', async () => {
+    const { east, eastMock } = clients();
+    regionAnswers(eastMock, EAST, 'ALARM', {
+      [`${PREFIX}${EAST}-p99-latency`]: 'ALARM',
+      [`${PREFIX}${EAST}-alb-5xx-rate`]: 'ALARM',
+      [`${PREFIX}${EAST}-request-surge`]: 'OK',
+    });
+
+    const health = await reader({ [EAST]: east }).read([EAST]);
+
+    expect(health[EAST]).toEqual({
+      region: EAST,
+      status: 'unhealthy',
+      since: TRANSITIONED,
+      alarmsInAlarm: [`${PREFIX}${EAST}-alb-5xx-rate`, `${PREFIX}${EAST}-p99-latency`, regionAlarm(EAST)],
+    });
+  });
+
+  it('GIVEN the health alarm INSUFFICIENT_DATA WHEN reading THEN the Region is unknown, saying why', async () => {
+    const { east, eastMock } = clients();
+    regionAnswers(eastMock, EAST, 'INSUFFICIENT_DATA');
+
+    const health = await reader({ [EAST]: east }).read([EAST]);
+
+    expect(health[EAST]).toMatchObject({ status: 'unknown', since: TRANSITIONED });
+    expect(health[EAST]?.detail).toBe(`health alarm "${regionAlarm(EAST)}" is INSUFFICIENT_DATA`);
+  });
+
+  it('GIVEN no health alarm WHEN reading THEN the Region is unknown, naming the missing alarm', async () => {
+    const { east, eastMock } = clients();
+    regionAnswers(eastMock, EAST, undefined, { [`${PREFIX}${EAST}-alb-5xx-rate`]: 'ALARM' });
+
+    const health = await reader({ [EAST]: east }).read([EAST]);
+
+    expect(health[EAST]).toEqual({
+      region: EAST,
+      status: 'unknown',
+      alarmsInAlarm: [`${PREFIX}${EAST}-alb-5xx-rate`],
+      detail: `health alarm "${regionAlarm(EAST)}" does not exist in ${EAST}`,
+    });
+  });
+
+  it('GIVEN a metric health alarm without a transition time WHEN reading THEN since is its update time', async () => {
+    const { east, eastMock } = clients();
+    eastMock
+      .on(DescribeAlarmsCommand, { AlarmNames: [regionAlarm(EAST)] })
+      .resolves({ MetricAlarms: [{ AlarmName: regionAlarm(EAST), StateValue: 'OK', StateUpdatedTimestamp: UPDATED }] });
+    eastMock.on(DescribeAlarmsCommand, { AlarmNamePrefix: `${PREFIX}${EAST}-` }).resolves({});
+
+    const health = await reader({ [EAST]: east }).read([EAST]);
+
+    expect(health[EAST]).toEqual({ region: EAST, status: 'healthy', since: UPDATED, alarmsInAlarm: [] });
+  });
+
+  it('GIVEN any read WHEN it calls CloudWatch THEN it asks for composite and metric alarms, ALARM only for the list', async () => {
+    const { east, eastMock } = clients();
+    regionAnswers(eastMock, EAST, 'OK');
+
+    await reader({ [EAST]: east }).read([EAST]);
+
+    const inputs = eastMock.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        { AlarmNames: [regionAlarm(EAST)], AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] },
+        { AlarmNamePrefix: `${PREFIX}${EAST}-`, StateValue: 'ALARM', AlarmTypes: ['CompositeAlarm', 'MetricAlarm'] },
+      ]),
+    );
+  });
+
+  it('GIVEN one Region whose API fails WHEN reading THEN it is unknown naming the error and the other is read', async () => {
+    const { east, west, eastMock, westMock } = clients();
+    const outage = Object.assign(new Error('We encountered an internal error. Please try again.'), {
+      name: 'InternalServiceFault',
+    });
+    eastMock.on(DescribeAlarmsCommand).rejects(outage);
+    regionAnswers(westMock, WEST, 'OK');
+
+    const health = await reader({ [EAST]: east, [WEST]: west }).read([EAST, WEST]);
+
+    expect(health[EAST]).toMatchObject({ region: EAST, status: 'unknown', alarmsInAlarm: [] });
+    expect(health[EAST]?.detail).toContain(`DescribeAlarms in ${EAST} failed: InternalServiceFault`);
+    expect(health[WEST]?.status).toBe('healthy');
+  });
+
+  it('GIVEN alarms over several pages WHEN reading THEN every page is read', async () => {
+    const { east, eastMock } = clients();
+    eastMock
+      .on(DescribeAlarmsCommand, { AlarmNames: [regionAlarm(EAST)] })
+      .resolves({ CompositeAlarms: [{ AlarmName: regionAlarm(EAST), StateValue: 'ALARM' }] });
+    eastMock
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: `${PREFIX}${EAST}-` })
+      .resolvesOnce({
+        CompositeAlarms: [{ AlarmName: regionAlarm(EAST), StateValue: 'ALARM' }],
+        MetricAlarms: [{ AlarmName: `${PREFIX}${EAST}-a`, StateValue: 'ALARM' }],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: `${PREFIX}${EAST}-b`, StateValue: 'ALARM' }], NextToken: 'page-3' })
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: `${PREFIX}${EAST}-c`, StateValue: 'ALARM' }] });
+
+    const health = await reader({ [EAST]: east }).read([EAST]);
+
+    expect(health[EAST]?.alarmsInAlarm).toEqual([
+      `${PREFIX}${EAST}-a`,
+      `${PREFIX}${EAST}-b`,
+      `${PREFIX}${EAST}-c`,
+      regionAlarm(EAST),
+    ]);
+    const tokens = eastMock
+      .commandCalls(DescribeAlarmsCommand, { AlarmNamePrefix: `${PREFIX}${EAST}-` })
+      .map((c) => c.args[0].input.NextToken);
+    expect(tokens).toEqual([undefined, 'page-2', 'page-3']);
+  });
+
+  it('GIVEN an endpoint repeating its NextToken WHEN reading THEN the Region is unknown instead of looping', async () => {
+    const { east, eastMock } = clients();
+    eastMock
+      .on(DescribeAlarmsCommand, { AlarmNames: [regionAlarm(EAST)] })
+      .resolves({ CompositeAlarms: [{ AlarmName: regionAlarm(EAST), StateValue: 'OK' }] });
+    eastMock.on(DescribeAlarmsCommand, { AlarmNamePrefix: `${PREFIX}${EAST}-` }).resolves({ NextToken: 'again' });
+
+    const health = await reader({ [EAST]: east }).read([EAST]);
+
+    expect(health[EAST]?.status).toBe('unknown');
+    expect(health[EAST]?.detail).toContain('same NextToken twice');
+  });
+
+  it('GIVEN a Region without a client WHEN reading THEN it is unknown, listing the Regions that have one', async () => {
+    const { east, eastMock } = clients();
+    regionAnswers(eastMock, EAST, 'OK');
+
+    const health = await reader({ [EAST]: east }).read([EAST, WEST]);
+
+    expect(health[WEST]).toMatchObject({ status: 'unknown' });
+    expect(health[WEST]?.detail).toBe(`no CloudWatch client for Region ${WEST} (clients exist for: ${EAST})`);
+    expect(health[EAST]?.status).toBe('healthy');
+  });
+
+  it('GIVEN a non-positive callTimeoutMs WHEN constructing THEN it throws naming the value', () => {
+    expect(() => reader({}, 0)).toThrow('callTimeoutMs=0 is invalid: give a positive number of milliseconds');
+  });
+});
+
+describe('CloudWatchHealthReader (a Region that never answers)', () => {
+  let blackHole: Server;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    // Accepts connections and never answers: the way a Region's endpoint looks during an outage.
+    blackHole = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => blackHole.close(resolve));
+  });
+
+  it('GIVEN a silent Region endpoint WHEN reading THEN it is unknown after the call timeout, the other is read', async () => {
+    const address = blackHole.address();
+    if (typeof address !== 'object' || !address) throw new Error('black hole server has no address');
+    const east = new CloudWatchClient(clientConfig(EAST, { endpoint: `http://127.0.0.1:${address.port}` }, 1));
+    const west = new CloudWatchClient(clientConfig(WEST, {}));
+    regionAnswers(mockClient(west), WEST, 'OK');
+
+    const health = await reader({ [EAST]: east, [WEST]: west }, 200).read([EAST, WEST]);
+
+    expect(health[EAST]).toMatchObject({ status: 'unknown' });
+    expect(health[EAST]?.detail).toContain('no answer within 200 ms');
+    expect(health[WEST]?.status).toBe('healthy');
+    east.destroy();
+  });
+});
+
+describe('CloudWatchHealthReader (moto)', () => {
+  // moto 5.2.5 has no PutCompositeAlarm (it answers 500), so the Region's health alarm is a metric alarm here; the
+  // reader asks for both types by name, so on AWS the composite alarm is read the same way.
+  const app = uniqueName('hr');
+  const names = namesFor({ app, dns: { zoneName: 'tenants.example.com', ttlSeconds: 60 } });
+  const cloudwatch: Record<string, CloudWatchClient> = {
+    [EAST]: new CloudWatchClient(clientConfig(EAST, motoTarget())),
+    [WEST]: new CloudWatchClient(clientConfig(WEST, motoTarget())),
+  };
+  const created: Record<string, string[]> = { [EAST]: [], [WEST]: [] };
+
+  async function putAlarm(region: string, alarmName: string): Promise<void> {
+    const input: PutMetricAlarmCommandInput = {
+      AlarmName: alarmName,
+      Namespace: 'RegionFlip/Test',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    };
+    await cloudwatch[region]!.send(new PutMetricAlarmCommand(input));
+    created[region]!.push(alarmName);
+  }
+
+  afterAll(async () => {
+    await Promise.all(
+      Object.entries(created).map(([region, alarmNames]) =>
+        cloudwatch[region]!.send(new DeleteAlarmsCommand({ AlarmNames: alarmNames })),
+      ),
+    );
+    for (const client of Object.values(cloudwatch)) client.destroy();
+  });
+
+  it('GIVEN alarms in both Regions and us-east-1 in ALARM WHEN reading THEN each Region reads from its own', async () => {
+    for (const region of [EAST, WEST]) {
+      await putAlarm(region, names.regionAlarm(region));
+      await putAlarm(region, names.componentAlarm(region, 'alb-5xx-rate'));
+      await putAlarm(region, names.componentAlarm(region, 'p99-latency'));
+    }
+    const before = new Date(Date.now() - 1000);
+    for (const alarmName of [names.regionAlarm(EAST), names.componentAlarm(EAST, 'alb-5xx-rate')]) {
+      await cloudwatch[EAST]!.send(
+        new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: 'ALARM', StateReason: 'drill: injected fault' }),
+      );
+    }
+    // The same alarm name in us-west-2 stays OK: a reader mixing up Regions would see it in ALARM.
+    await cloudwatch[WEST]!.send(
+      new SetAlarmStateCommand({
+        AlarmName: names.componentAlarm(WEST, 'p99-latency'),
+        StateValue: 'INSUFFICIENT_DATA',
+        StateReason: 'no data',
+      }),
+    );
+
+    const health = await new CloudWatchHealthReader({
+      cloudwatch,
+      regionAlarmName: names.regionAlarm,
+      alarmPrefix: names.alarmPrefix,
+    }).read([EAST, WEST]);
+
+    expect(health[EAST]).toMatchObject({
+      region: EAST,
+      status: 'unhealthy',
+      alarmsInAlarm: [names.componentAlarm(EAST, 'alb-5xx-rate'), names.regionAlarm(EAST)],
+    });
+    expect(health[EAST]?.since?.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    expect(health[WEST]).toMatchObject({ region: WEST, status: 'healthy', alarmsInAlarm: [] });
+    expect(health[WEST]?.since).toBeInstanceOf(Date);
+  });
+});
