@@ -84,6 +84,8 @@ export interface ControlStore {
   /** Conditional write: succeeds only if no unexpired lease is held. Undefined when another holder has it. */
   acquireLease(owner: string, ttlSeconds: number, now: Date): Promise<Lease | undefined>;
   releaseLease(lease: Lease): Promise<void>;
+  /** Extends a held lease (a switch outlasting it must not let a second caller in). Undefined if it was lost. */
+  renewLease(lease: Lease, ttlSeconds: number, now: Date): Promise<Lease | undefined>;
   /** Written before the first Route 53 change, so a rerun after a crash finishes the switch. Fenced by the lease. */
   recordSwitchStarted(lease: Lease, intent: SwitchIntent): Promise<void>;
   /** The unfinished switch, if a previous holder crashed mid-switch. */

@@ -1,4 +1,4 @@
-import type { Decision } from '../core/types';
+import type { Decision, RoutingState } from '../core/types';
 import type { SwitchOutcome, SwitchRequest } from '../ports';
 
 /** Who asked for a switch. The same switch code serves all three callers. */
@@ -15,6 +15,8 @@ export interface SwitchIntent {
   readonly startedAt: Date;
   /** The lease token under which it started. */
   readonly token: number;
+  /** The routing epoch the switch started from: "done" is recorded only if the epoch is still this one. */
+  readonly baseEpoch: number;
 }
 
 /** One line of the audit trail: who / what / why / when / how long / outcome. */
@@ -29,8 +31,71 @@ export interface AuditEntry {
   readonly reason: string;
   readonly request?: SwitchRequest;
   readonly recordsChanged?: number;
-  readonly outcome: 'switched' | 'noop' | 'paged' | 'refused' | 'failed' | 'automation-changed';
+  /** verified: a runbook checked a switch from the outside (records read back, probes served by the target). */
+  readonly outcome: 'switched' | 'noop' | 'paged' | 'refused' | 'failed' | 'automation-changed' | 'verified';
   readonly durationsMs?: SwitchOutcome['durationsMs'] & { readonly total: number };
   readonly epoch?: number;
   readonly detail?: string;
+}
+
+/** Routing before any switch was recorded: everything on the primary Region, automation as the config policy says. */
+export function defaultRouting(primaryRegion: string, automationEnabled: boolean): RoutingState {
+  return {
+    activeRegion: primaryRegion,
+    epoch: 0,
+    automation: { enabled: automationEnabled },
+    recentAutoFailovers: [],
+    tenantOverrides: {},
+  };
+}
+
+/** The Region a premium tenant's routing record points at (its override, else the active Region). */
+export function regionOfTenant(routing: RoutingState, tenantId: string): string {
+  return routing.tenantOverrides[tenantId] ?? routing.activeRegion;
+}
+
+/** True when the routing state already says what the request asks for (so, with no record to change, it is a no-op). */
+export function routingSatisfies(routing: RoutingState, request: SwitchRequest): boolean {
+  if (request.scope.kind === 'region') {
+    return routing.activeRegion === request.targetRegion && Object.keys(routing.tenantOverrides).length === 0;
+  }
+  return request.scope.tenantIds.every((t) => regionOfTenant(routing, t) === request.targetRegion);
+}
+
+/**
+ * The routing state once a switch lands (pure; the control table writes exactly this, fenced by epoch and lease):
+ * epoch + 1; a Region switch moves every tenant, so overrides go; a tenant switch records an override unless the tenant
+ * lands on the active Region; automatic failovers are remembered for the policy's window.
+ */
+export function routingAfterSwitch(
+  routing: RoutingState,
+  intent: Pick<SwitchIntent, 'request' | 'caller'>,
+  now: Date,
+  autoFailoverWindowSeconds: number,
+): RoutingState {
+  const { request } = intent;
+  let activeRegion = routing.activeRegion;
+  let tenantOverrides: Record<string, string> = { ...routing.tenantOverrides };
+  if (request.scope.kind === 'region') {
+    activeRegion = request.targetRegion;
+    tenantOverrides = {};
+  } else {
+    for (const tenantId of request.scope.tenantIds) {
+      if (request.targetRegion === activeRegion) delete tenantOverrides[tenantId];
+      else tenantOverrides[tenantId] = request.targetRegion;
+    }
+  }
+  const windowStart = now.getTime() - autoFailoverWindowSeconds * 1000;
+  const recentAutoFailovers = [
+    ...routing.recentAutoFailovers.filter((t) => t.getTime() >= windowStart),
+    ...(intent.caller === 'automatic-failover' ? [now] : []),
+  ];
+  return {
+    ...routing,
+    activeRegion,
+    epoch: routing.epoch + 1,
+    lastSwitchAt: now,
+    recentAutoFailovers,
+    tenantOverrides,
+  };
 }

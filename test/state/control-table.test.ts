@@ -1,0 +1,216 @@
+import { createAwsClients } from '../../failover/aws/clients';
+import type { Lease, SwitchOutcome } from '../../failover/ports';
+import { createControlTable, DynamoControlStore, FencedWriteError } from '../../failover/state/control-table';
+import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
+import type { AuditEntry, SwitchIntent } from '../../failover/state/model';
+import { motoTarget, uniqueName } from '../support/moto';
+
+const clients = createAwsClients(['us-east-1'], motoTarget());
+const db = clients.dynamodb['us-east-1']!;
+const T0 = new Date('2026-03-01T03:00:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+const OUTCOME: SwitchOutcome = {
+  recordsChanged: 3,
+  changeCalls: 1,
+  retries: 0,
+  changeIds: ['C1'],
+  durationsMs: { apply: 1, inSync: 1, verify: 1 },
+};
+
+async function newStore(automationEnabled = true) {
+  const tableName = uniqueName('control');
+  await createControlTable(db, tableName);
+  return new DynamoControlStore(db, {
+    tableName,
+    primaryRegion: 'us-east-1',
+    automationEnabled,
+    autoFailoverWindowSeconds: 3600,
+  });
+}
+
+function intentFor(lease: Lease, baseEpoch: number, overrides: Partial<SwitchIntent> = {}): SwitchIntent {
+  return {
+    id: `intent-${lease.token}-${baseEpoch}`,
+    request: { targetRegion: 'us-west-2', scope: { kind: 'region' } },
+    fromRegion: 'us-east-1',
+    caller: 'automatic-failover',
+    actor: 'failover-lambda',
+    reason: 'us-east-1 unhealthy',
+    startedAt: at(1),
+    token: lease.token,
+    baseEpoch,
+    ...overrides,
+  };
+}
+
+describe('DynamoControlStore (control table on moto)', () => {
+  it('GIVEN an empty table WHEN routing is read THEN it defaults to the primary Region, epoch 0, automation from policy', async () => {
+    const store = await newStore(false);
+    const routing = await store.getRouting();
+    expect(routing).toMatchObject({ activeRegion: 'us-east-1', epoch: 0, automation: { enabled: false } });
+    expect(routing.tenantOverrides).toEqual({});
+    expect(await store.pendingSwitch()).toBeUndefined();
+  });
+
+  it('GIVEN one holder WHEN a second caller asks for the lease THEN it is refused until the lease expires', async () => {
+    const store = await newStore();
+    const first = await store.acquireLease('lambda-a', 60, T0);
+    expect(first).toBeDefined();
+    expect(await store.acquireLease('lambda-b', 60, at(30))).toBeUndefined();
+    const takeover = await store.acquireLease('lambda-b', 60, at(61));
+    expect(takeover?.owner).toBe('lambda-b');
+    expect(takeover!.token).toBeGreaterThan(first!.token);
+  });
+
+  it('GIVEN 10 concurrent acquisitions WHEN they race THEN exactly one holds the lease', async () => {
+    const store = await newStore();
+    const leases = await Promise.all(Array.from({ length: 10 }, (_, i) => store.acquireLease(`caller-${i}`, 60, T0)));
+    expect(leases.filter((l) => l !== undefined)).toHaveLength(1);
+  });
+
+  it('GIVEN a renewed lease WHEN its first expiry passes THEN it is still held, and a lost lease cannot be renewed', async () => {
+    const store = await newStore();
+    const lease = (await store.acquireLease('lambda-a', 10, T0))!;
+    expect((await store.renewLease(lease, 10, at(8)))?.expiresAt).toEqual(at(18));
+    expect(await store.acquireLease('lambda-b', 10, at(12))).toBeUndefined();
+    const takeover = (await store.acquireLease('lambda-b', 10, at(19)))!;
+    expect(await store.renewLease(lease, 10, at(20))).toBeUndefined();
+    expect(await store.currentLease()).toEqual(takeover);
+  });
+
+  it('GIVEN a released lease WHEN acquired again THEN the token still grows', async () => {
+    const store = await newStore();
+    const tokens: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const lease = await store.acquireLease('runbook', 60, at(i));
+      tokens.push(lease!.token);
+      await store.releaseLease(lease!);
+    }
+    expect(tokens).toEqual([...tokens].sort((a, b) => a - b));
+    expect(new Set(tokens).size).toBe(3);
+    expect(await store.currentLease()).toBeUndefined();
+  });
+
+  it('GIVEN a stale holder whose lease was taken over WHEN it records intent or done THEN it is fenced and nothing changes', async () => {
+    const store = await newStore();
+    const stale = (await store.acquireLease('lambda-a', 10, T0))!;
+    await store.recordSwitchStarted(stale, intentFor(stale, 0));
+    const fresh = (await store.acquireLease('lambda-b', 10, at(11)))!;
+
+    await expect(store.recordSwitchDone(stale, intentFor(stale, 0), OUTCOME, at(12))).rejects.toThrow(FencedWriteError);
+    await expect(store.recordSwitchStarted(stale, intentFor(stale, 0, { id: 'late' }))).rejects.toThrow(/lease token/);
+    expect((await store.getRouting()).epoch).toBe(0);
+    expect((await store.pendingSwitch())?.token).toBe(stale.token);
+
+    await store.recordSwitchStarted(fresh, intentFor(fresh, 0));
+    const done = await store.recordSwitchDone(fresh, intentFor(fresh, 0), OUTCOME, at(13));
+    expect(done).toMatchObject({ activeRegion: 'us-west-2', epoch: 1 });
+  });
+
+  it('GIVEN two switches WHEN each lands THEN the epoch grows by one each time and a replay of the first is refused', async () => {
+    const store = await newStore();
+    const lease = (await store.acquireLease('runbook', 60, T0))!;
+    const first = intentFor(lease, 0);
+    await store.recordSwitchStarted(lease, first);
+    await store.recordSwitchDone(lease, first, OUTCOME, at(2));
+    const back = intentFor(lease, 1, {
+      id: 'failback',
+      request: { targetRegion: 'us-east-1', scope: { kind: 'region' } },
+      caller: 'manual-failback',
+    });
+    await store.recordSwitchStarted(lease, back);
+    const routing = await store.recordSwitchDone(lease, back, OUTCOME, at(3));
+
+    expect(routing).toMatchObject({ activeRegion: 'us-east-1', epoch: 2 });
+    expect(await store.getRouting()).toMatchObject({ activeRegion: 'us-east-1', epoch: 2, lastSwitchAt: at(3) });
+    expect((await store.getRouting()).recentAutoFailovers).toEqual([at(2)]);
+    await expect(store.recordSwitchDone(lease, first, OUTCOME, at(4))).rejects.toThrow(/epoch 0.*now 2/);
+    expect(await store.pendingSwitch()).toBeUndefined();
+  });
+
+  it('GIVEN a premium tenant moved alone WHEN done THEN routing records its override', async () => {
+    const store = await newStore();
+    const lease = (await store.acquireLease('runbook', 60, T0))!;
+    const intent = intentFor(lease, 0, {
+      request: { targetRegion: 'us-west-2', scope: { kind: 'tenants', tenantIds: ['acme'] } },
+      caller: 'manual-failover',
+    });
+    await store.recordSwitchStarted(lease, intent);
+    await store.recordSwitchDone(lease, intent, OUTCOME, at(2));
+    expect(await store.getRouting()).toMatchObject({
+      activeRegion: 'us-east-1',
+      tenantOverrides: { acme: 'us-west-2' },
+      recentAutoFailovers: [],
+    });
+  });
+
+  it('GIVEN automation on WHEN the kill switch is set and cleared THEN routing reflects it and the epoch is untouched', async () => {
+    const store = await newStore(true);
+    const off = await store.setAutomation(false, 'game day', 'alice', T0);
+    expect(off.automation).toEqual({ enabled: false, reason: 'game day', changedBy: 'alice', changedAt: T0 });
+    expect(off.epoch).toBe(0);
+    const on = await store.setAutomation(true, 'drill over', 'bob', at(60));
+    expect(on.automation).toMatchObject({ enabled: true, changedBy: 'bob' });
+  });
+
+  it('GIVEN audit entries written out of order WHEN listed THEN newest come first, limited', async () => {
+    const store = await newStore();
+    const entry = (id: string, seconds: number): AuditEntry => ({
+      id,
+      at: at(seconds),
+      caller: 'handler',
+      actor: 'failover-lambda',
+      trigger: `sns:${id}`,
+      reason: 'test',
+      outcome: 'noop',
+      decision: { kind: 'noop', code: 'alarm-not-managed', reason: 'not ours' },
+    });
+    for (const [id, s] of [
+      ['b', 20],
+      ['a', 10],
+      ['c', 30],
+    ] as const) {
+      await store.appendAudit(entry(id, s));
+    }
+    const listed = await store.listAudit(2);
+    expect(listed.map((e) => e.id)).toEqual(['c', 'b']);
+    expect(listed[0]).toEqual(entry('c', 30));
+  });
+});
+
+describe('DynamoDeliveryLedger (SNS delivery deduplication)', () => {
+  async function newLedger() {
+    const tableName = uniqueName('control');
+    await createControlTable(db, tableName);
+    return new DynamoDeliveryLedger(db, tableName);
+  }
+
+  it('GIVEN a processed delivery WHEN it is delivered again THEN the duplicate is reported done', async () => {
+    const ledger = await newLedger();
+    expect(await ledger.claim('m-1', T0, 60)).toEqual({ status: 'claimed' });
+    expect((await ledger.claim('m-1', at(1), 60)).status).toBe('in-flight');
+    await ledger.complete('m-1', { decision: 'noop' });
+    expect(await ledger.claim('m-1', at(2), 60)).toEqual({ status: 'done', result: { decision: 'noop' } });
+  });
+
+  it('GIVEN 10 concurrent deliveries of one message WHEN they claim it THEN exactly one processes it', async () => {
+    const ledger = await newLedger();
+    const claims = await Promise.all(Array.from({ length: 10 }, () => ledger.claim('m-9', T0, 60)));
+    expect(claims.filter((c) => c.status === 'claimed')).toHaveLength(1);
+  });
+
+  it('GIVEN a delivery whose processing failed WHEN it is retried THEN it is claimed again', async () => {
+    const ledger = await newLedger();
+    await ledger.claim('m-2', T0, 60);
+    await ledger.release('m-2');
+    expect(await ledger.claim('m-2', at(1), 60)).toEqual({ status: 'claimed' });
+  });
+
+  it('GIVEN a holder that crashed WHEN its in-flight deadline passes THEN the retry claims it', async () => {
+    const ledger = await newLedger();
+    await ledger.claim('m-3', T0, 60);
+    expect((await ledger.claim('m-3', at(59), 60)).status).toBe('in-flight');
+    expect(await ledger.claim('m-3', at(61), 60)).toEqual({ status: 'claimed' });
+  });
+});

@@ -1,0 +1,110 @@
+import type { RegionHealth } from '../../failover/core/types';
+import type {
+  HealthReader,
+  Notifier,
+  RecordChange,
+  SwitchOutcome,
+  SwitchPlan,
+  SwitchRequest,
+  TrafficSwitch,
+} from '../../failover/ports';
+import type { Clock } from '../../failover/switch/execute-switch';
+
+/**
+ * Small stand-ins for the PORT interfaces (not for AWS APIs), for tests of the orchestration around them. The AWS
+ * adapters themselves are tested against moto.
+ */
+
+/** Routing records as label → Region; `shared` plus premium tenant labels. */
+export class InMemorySwitch implements TrafficSwitch {
+  readonly mode = 'route53-records' as const;
+  readonly records = new Map<string, string>();
+  readonly applied: SwitchPlan[] = [];
+  /** Set to make the next apply fail after moving this many records (a crash or a throttled batch midway). */
+  failNextApplyAfter?: number;
+
+  constructor(labels: readonly string[], region: string) {
+    for (const label of labels) this.records.set(label, region);
+  }
+
+  async plan(request: SwitchRequest): Promise<SwitchPlan> {
+    const labels = request.scope.kind === 'region' ? [...this.records.keys()] : request.scope.tenantIds;
+    const changes: RecordChange[] = [];
+    const unchanged: string[] = [];
+    for (const label of labels) {
+      const from = this.records.get(label);
+      if (from === request.targetRegion) unchanged.push(label);
+      else
+        changes.push({
+          name: label,
+          from,
+          to: request.targetRegion,
+          ttl: 60,
+          priority: label === 'shared' ? 'shared' : 'premium',
+        });
+    }
+    return { request, changes, unchanged, batches: changes.map((c) => [c]) };
+  }
+
+  async apply(plan: SwitchPlan): Promise<SwitchOutcome> {
+    this.applied.push(plan);
+    let moved = 0;
+    for (const change of plan.changes) {
+      if (this.failNextApplyAfter !== undefined && moved >= this.failNextApplyAfter) {
+        this.failNextApplyAfter = undefined;
+        throw new Error(`Throttling: Rate exceeded (after ${moved} records)`);
+      }
+      await new Promise((r) => setImmediate(r));
+      this.records.set(change.name, change.to);
+      moved++;
+    }
+    return {
+      recordsChanged: moved,
+      changeCalls: plan.batches.length,
+      retries: 0,
+      changeIds: plan.batches.map((_, i) => `C${i}`),
+      durationsMs: { apply: 1, inSync: 1, verify: 1 },
+    };
+  }
+
+  regionsOf(): string[] {
+    return [...new Set(this.records.values())];
+  }
+}
+
+export class RecordingNotifier implements Notifier {
+  readonly sent: { subject: string; message: Record<string, unknown> }[] = [];
+  async notify(subject: string, message: Record<string, unknown>): Promise<void> {
+    this.sent.push({ subject, message });
+  }
+}
+
+/** Health as fixed statuses per Region, healthy since long before `now`. */
+export class FixedHealth implements HealthReader {
+  constructor(public statuses: Record<string, RegionHealth['status']>) {}
+  async read(regions: readonly string[]): Promise<Record<string, RegionHealth>> {
+    return Object.fromEntries(
+      regions.map((region) => [
+        region,
+        {
+          region,
+          status: this.statuses[region] ?? 'unknown',
+          since: new Date('2026-01-01T00:00:00Z'),
+          alarmsInAlarm: this.statuses[region] === 'unhealthy' ? [`regionflip-${region}-region-unhealthy`] : [],
+        },
+      ]),
+    );
+  }
+}
+
+/** A clock tests move by hand; each reading also ticks 1 ms, so events read in order get distinct, ordered times. */
+export class ManualClock implements Clock {
+  constructor(private current: Date) {}
+  now(): Date {
+    this.current = new Date(this.current.getTime() + 1);
+    return new Date(this.current);
+  }
+  advance(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
