@@ -1,9 +1,20 @@
 import type { AwsClients } from '../../failover/aws/clients';
-import type { RegionFlipConfig } from '../../failover/config/schema';
+import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
+import type { LocalProfile } from './local-profile';
 
 /**
  * The contract between the local two-Region environment (chaos/env) and its users: the drill runner, the runbook
  * commands and the tests. The environment owns the processes; users inject faults and read events through this.
+ *
+ * Start one with `startLocalEnvironment(opts)` (chaos/env/environment.ts); always `stop()` it (also on errors).
+ * Processes are recorded in .cache/env/<id>.json; `cleanupEnvironments()` (chaos/env/env-state.ts) kills leftovers of
+ * a crashed runner — `regionflip env down` and `drill rollback` call it.
+ *
+ * How traffic flows: client → `dnsClient().resolve('<tenant>.<zone>')` (Route 53 records in moto, TTL-cached) →
+ * `answer.url` = the Region's load balancer model → the Region's tenant service. Send tenant requests to
+ * `answer.url` with `Authorization: Bearer ${env.tenantToken(tenantId)}` and, for writes, an `x-write-seq` header;
+ * every response carries `x-served-by-region`. The load balancer publishes AWS/ApplicationELB metrics that the alarm
+ * evaluator reads back from moto, so traffic and health checks drive the alarms exactly as in AWS.
  */
 
 /** What the tenant service's fault switch can do (the same switch is reachable in ECS). */
@@ -66,29 +77,46 @@ export interface DnsClient {
 
 export interface LocalRegion {
   readonly region: string;
-  /** The tenant service of this Region, on 127.0.0.1. */
+  /** The tenant service of this Region, on 127.0.0.1 (direct: bypasses the load balancer and its metrics). */
   readonly serviceUrl: string;
   readonly servicePid: number;
+  /** The Region's load balancer model: where DNS answers send clients (DnsAnswer.url). */
+  readonly loadBalancerUrl: string;
 }
 
 export interface LocalEnvironment {
   /** The configuration with the local, compressed timings applied. */
   readonly config: RegionFlipConfig;
+  /** Every local timing and parameter (chaos/env/local-profile.ts), e.g. traffic rates and the DNS TTL. */
+  readonly profile: LocalProfile;
+  /** The id of this environment's state file (.cache/env/<id>.json). */
+  readonly id: string;
+  /** The on-call topic (in the primary Region) the failover handler notifies. */
+  readonly oncallTopicArn: string;
+  /** A signed bearer token for a tenant of the config (the tier comes from the config); valid for an hour. */
+  tenantToken(tenantId: string, tier?: Tier): string;
   readonly motoEndpoint: string;
   readonly clients: AwsClients;
   readonly hostedZoneId: string;
   readonly regions: Readonly<Record<string, LocalRegion>>;
   /** A new resolver with an empty cache. */
   dnsClient(): DnsClient;
+  /** Flips the tenant service's fault switch in a Region (through its admin endpoint); records a `fault-set` event. */
   setFault(region: string, fault: ServiceFault): Promise<void>;
+  /** The fault each Region's service has now (asked from the service itself). */
+  faultOf(region: string): Promise<ServiceFault>;
   replication: {
     pause(): void;
     resume(): void;
+    readonly paused: boolean;
+    /** Changes the lag applied to writes seen from now on. */
+    setLagMs(ms: number): void;
     /** How far behind the slowest direction is, in ms (0 when drained). */
     lagMs(): number;
   };
-  /** Everything seen so far, in order; `since` filters by time. */
+  /** Everything seen so far, ordered by `at`; `since` filters by time (inclusive). */
   events(since?: number): readonly EnvEvent[];
+  /** Stops everything it started (processes, servers, timers) and removes its state file. Safe to call twice. */
   stop(): Promise<void>;
 }
 

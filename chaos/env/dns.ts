@@ -1,0 +1,97 @@
+import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { normaliseDnsName } from '../../failover/switch/records';
+import type { DnsAnswer, DnsClient } from './types';
+
+/**
+ * DNS for clients of the local environment, answered from the Route 53 records in moto: a name is followed through
+ * its CNAME chain to a local load balancer name (`<label>.<region>.lb.local`), which maps to that Region's load
+ * balancer URL. Each DnsClient caches its answers like a stub resolver: an answer lives for the smallest TTL of the
+ * records followed, so after a switch clients move only once their cached answer expires.
+ */
+
+export const LOCAL_LB_SUFFIX = 'lb.local';
+
+/** The name a Region's endpoint record points at locally (in AWS: the load balancer's DNS name). */
+export function localLoadBalancerName(region: string, premiumTenantId?: string): string {
+  return `${premiumTenantId ?? 'shared'}.${region}.${LOCAL_LB_SUFFIX}`;
+}
+
+/** `<label>.<region>.lb.local` → the Region; undefined for any other name. */
+export function regionOfLoadBalancerName(name: string): string | undefined {
+  const parts = normaliseDnsName(name).split('.');
+  if (parts.length !== 4 || `${parts[2]}.${parts[3]}` !== LOCAL_LB_SUFFIX) return undefined;
+  return parts[1];
+}
+
+const MAX_CHAIN = 8;
+
+export interface Route53DnsClientOptions {
+  readonly route53: Route53Client;
+  readonly hostedZoneId: string;
+  /** The load balancer URL of a Region (undefined if the Region has none). */
+  readonly loadBalancerUrl: (region: string) => string | undefined;
+  readonly clock?: () => number;
+}
+
+export class Route53DnsClient implements DnsClient {
+  private readonly cache = new Map<string, DnsAnswer>();
+  private readonly clock: () => number;
+
+  constructor(private readonly opts: Route53DnsClientOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  async resolve(name: string): Promise<DnsAnswer> {
+    const asked = normaliseDnsName(name);
+    const now = this.clock();
+    const cached = this.cache.get(asked);
+    if (cached && cached.expiresAt > now) return cached;
+    const records = await this.readZone();
+    const chain = [asked];
+    let ttl = Number.POSITIVE_INFINITY;
+    let current = asked;
+    for (let hop = 0; hop < MAX_CHAIN; hop++) {
+      const region = regionOfLoadBalancerName(current);
+      if (region) {
+        const url = this.opts.loadBalancerUrl(region);
+        if (!url) throw new Error(`${asked} resolves to ${current}, but Region ${region} has no local load balancer`);
+        const answer: DnsAnswer = { chain, region, url, expiresAt: now + (Number.isFinite(ttl) ? ttl * 1000 : 0) };
+        this.cache.set(asked, answer);
+        return answer;
+      }
+      const record = records.get(current);
+      if (!record) {
+        throw new Error(
+          `${asked} does not resolve: no CNAME for ${current} in hosted zone ${this.opts.hostedZoneId} (NXDOMAIN)`,
+        );
+      }
+      ttl = Math.min(ttl, record.ttl);
+      current = record.value;
+      chain.push(current);
+    }
+    throw new Error(
+      `${asked}: CNAME chain longer than ${MAX_CHAIN} (${chain.join(' -> ')}): check the records for a loop`,
+    );
+  }
+
+  private async readZone(): Promise<Map<string, { value: string; ttl: number }>> {
+    const records = new Map<string, { value: string; ttl: number }>();
+    let start: { name?: string; type?: string } = {};
+    for (;;) {
+      const out = await this.opts.route53.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: this.opts.hostedZoneId,
+          ...(start.name ? { StartRecordName: start.name, StartRecordType: start.type as 'CNAME' } : {}),
+        }),
+      );
+      for (const rr of out.ResourceRecordSets ?? []) {
+        const value = rr.ResourceRecords?.[0]?.Value;
+        if (rr.Type === 'CNAME' && rr.Name && value) {
+          records.set(normaliseDnsName(rr.Name), { value: normaliseDnsName(value), ttl: rr.TTL ?? 0 });
+        }
+      }
+      if (!out.IsTruncated) return records;
+      start = { name: out.NextRecordName, type: out.NextRecordType };
+    }
+  }
+}

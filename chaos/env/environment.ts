@@ -1,0 +1,306 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { type AwsClients, clientConfig, createAwsClients } from '../../failover/aws/clients';
+import { loadConfig } from '../../failover/config/load';
+import { namesFor } from '../../failover/config/names';
+import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
+import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
+import { createFailoverHandler, failoverDepsFromSettings } from '../../failover/handler/failover-handler';
+import { signTenantToken } from '../../infra/tenant-service/token';
+import { RegionAlarmEvaluator } from './alarm-evaluator';
+import { Route53DnsClient } from './dns';
+import { ENV_STATE_DIR, type EnvProcess, removeEnvState, writeEnvState } from './env-state';
+import { LocalLoadBalancer } from './load-balancer';
+import { applyLocalProfile, LOCAL_PROFILE, type LocalProfile } from './local-profile';
+import { type MotoServer, startMotoServer } from './moto-server';
+import { type Provisioned, provisionLocalResources } from './provision';
+import { TableReplication } from './replication';
+import { type ServiceProcess, startServiceProcess } from './service-process';
+import { SnsLambdaDelivery, type SnsLambdaHandler } from './sns-delivery';
+import type { EnvEvent, LocalEnvironment, LocalRegion, ServiceFault } from './types';
+
+/**
+ * Starts the local two-Region environment (ARCHITECTURE.md, "Local two-Region environment"): moto for the AWS APIs of
+ * both Regions, everything provisioned from the configuration, one tenant service and one load balancer model per
+ * Region, CloudWatch alarm evaluation, SNS → failover handler delivery, DynamoDB replication, DNS from Route 53.
+ *
+ * @example
+ *   const env = await startLocalEnvironment();
+ *   try {
+ *     await env.setFault('us-east-1', { kind: 'outage' });
+ *     const answer = await env.dnsClient().resolve('acme.tenants.example.com');
+ *   } finally {
+ *     await env.stop();
+ *   }
+ */
+
+export interface LocalEnvironmentOptions {
+  /** The project configuration (default: loadConfig()); the profile's timings are applied over it. */
+  readonly config?: RegionFlipConfig;
+  readonly profile?: LocalProfile;
+  /** Use this moto server instead of starting one (tests share one; names must then be unique: vary config.app). */
+  readonly motoEndpoint?: string;
+  /** The failover handler (default: the real one, createFailoverHandler over clients pointed at moto). */
+  readonly handler?: (env: LocalEnvironment) => SnsLambdaHandler;
+  /** Log level of the default handler's Powertools logger (default WARN; `env up` shows INFO). */
+  readonly handlerLogLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Progress lines and background errors (default: none). */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The handler's Powertools metrics print EMF lines on stdout (CloudWatch Logs turns them into metrics in Lambda).
+ * Locally they are only noise unless asked for; Powertools reads POWERTOOLS_METRICS_DISABLED when constructed.
+ */
+function handlerMetrics(app: string, emit: boolean): Metrics {
+  const before = process.env.POWERTOOLS_METRICS_DISABLED;
+  process.env.POWERTOOLS_METRICS_DISABLED = emit ? 'false' : 'true';
+  try {
+    return new Metrics({ namespace: 'RegionFlip', serviceName: `${app}-failover` });
+  } finally {
+    if (before === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = before;
+  }
+}
+
+export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
+  const profile = opts.profile ?? LOCAL_PROFILE;
+  const config = applyLocalProfile(opts.config ?? loadConfig(), profile);
+  const log = opts.log ?? (() => {});
+  const names = namesFor(config);
+  const regions = [config.regions.primary, config.regions.secondary] as const;
+  const id = `${config.app}-${Date.now()}-${randomUUID().slice(0, 6)}`;
+  const tokenSecret = randomBytes(32).toString('hex');
+  const adminToken = randomBytes(16).toString('hex');
+  const processes: EnvProcess[] = [];
+  const state = () => ({ id, runnerPid: process.pid, startedAt: new Date().toISOString(), processes });
+  const events: EnvEvent[] = [];
+  const record = (e: EnvEvent) => {
+    let i = events.length;
+    while (i > 0 && events[i - 1]!.at > e.at) i--;
+    events.splice(i, 0, e);
+  };
+  const onError = (what: string) => (err: unknown) =>
+    log(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+
+  // Everything started so far, stopped in reverse order by stop() (also when start fails half-way).
+  const stops: (() => Promise<void>)[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        onError('stop')(err);
+      }
+    }
+    removeEnvState(id);
+  };
+
+  try {
+    let moto: MotoServer | undefined;
+    let motoEndpoint = opts.motoEndpoint;
+    if (!motoEndpoint) {
+      log('starting moto server');
+      moto = await startMotoServer({ log });
+      const started = moto;
+      stops.push(() => started.stop());
+      processes.push({ pid: moto.pid, role: 'moto' });
+      writeEnvState(state());
+      motoEndpoint = moto.endpoint;
+    }
+    const target = { endpoint: motoEndpoint };
+    const clients: AwsClients = createAwsClients(regions, target);
+    stops.push(async () => {
+      clients.route53.destroy();
+      for (const r of regions) {
+        clients.cloudwatch[r]?.destroy();
+        clients.dynamodb[r]?.destroy();
+        clients.sns[r]?.destroy();
+      }
+    });
+
+    log('provisioning tables, topics, alarms, hosted zone and records');
+    const provisioned: Provisioned = await provisionLocalResources(config, clients);
+
+    log('starting the tenant service in each Region');
+    const services: Record<string, ServiceProcess> = {};
+    await Promise.all(
+      regions.map(async (region) => {
+        const service = await startServiceProcess({
+          region,
+          tableName: names.dataTable,
+          awsEndpoint: motoEndpoint!,
+          tokenSecret,
+          adminToken,
+          logFile: join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`),
+          startTimeoutMs: profile.startTimeoutMs,
+        });
+        services[region] = service;
+        stops.push(() => service.stop());
+        processes.push({ pid: service.pid, role: 'tenant-service', region });
+        writeEnvState(state());
+      }),
+    );
+
+    const loadBalancers: Record<string, LocalLoadBalancer> = {};
+    for (const region of regions) {
+      const lb = new LocalLoadBalancer({
+        region,
+        targetUrl: services[region]!.url,
+        ref: provisioned.loadBalancers[region]!,
+        cloudwatch: clients.cloudwatch[region]!,
+        periodSeconds: config.detection.periodSeconds,
+        settings: profile.loadBalancer,
+        onError: onError(`load balancer ${region}`),
+      });
+      await lb.start();
+      loadBalancers[region] = lb;
+      stops.push(() => lb.stop());
+    }
+
+    const lowLevel: Record<string, DynamoDBClient> = {};
+    const streams: Record<string, DynamoDBStreamsClient> = {};
+    for (const region of regions) {
+      lowLevel[region] = new DynamoDBClient(clientConfig(region, target));
+      streams[region] = new DynamoDBStreamsClient(clientConfig(region, target));
+    }
+    stops.push(async () => {
+      for (const r of regions) {
+        lowLevel[r]?.destroy();
+        streams[r]?.destroy();
+      }
+    });
+    const replication = new TableReplication({
+      tableName: names.dataTable,
+      regions,
+      streamArns: provisioned.dataStreamArns,
+      dynamodb: lowLevel,
+      streams,
+      lagMs: profile.replication.lagMs,
+      pollMs: profile.replication.pollMs,
+      record,
+      onError: onError('replication'),
+    });
+    await replication.start();
+    stops.push(() => replication.stop());
+
+    const regionViews: Record<string, LocalRegion> = Object.fromEntries(
+      regions.map((region) => [
+        region,
+        {
+          region,
+          serviceUrl: services[region]!.url,
+          servicePid: services[region]!.pid,
+          loadBalancerUrl: loadBalancers[region]!.url,
+        },
+      ]),
+    );
+    const tierOf = (tenantId: string): Tier => {
+      const tenant = config.tenants.find((t) => t.id === tenantId);
+      if (!tenant) {
+        throw new Error(
+          `unknown tenant "${tenantId}": the configuration has ${config.tenants.map((t) => t.id).join(', ')}`,
+        );
+      }
+      return tenant.tier;
+    };
+    const serviceOf = (region: string): ServiceProcess => {
+      const service = services[region];
+      if (!service) throw new Error(`unknown Region "${region}": the environment has ${regions.join(' and ')}`);
+      return service;
+    };
+
+    const env: LocalEnvironment = {
+      id,
+      config,
+      profile,
+      motoEndpoint,
+      clients,
+      hostedZoneId: provisioned.hostedZoneId,
+      oncallTopicArn: provisioned.oncallTopicArn,
+      regions: regionViews,
+      tenantToken: (tenantId, tier) => signTenantToken(tokenSecret, { tenantId, tier: tier ?? tierOf(tenantId) }),
+      dnsClient: () =>
+        new Route53DnsClient({
+          route53: clients.route53,
+          hostedZoneId: provisioned.hostedZoneId,
+          loadBalancerUrl: (region) => loadBalancers[region]?.url,
+        }),
+      async setFault(region: string, fault: ServiceFault) {
+        const res = await fetch(`${serviceOf(region).url}/admin/fault`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', 'x-admin-token': adminToken },
+          body: JSON.stringify(fault),
+        });
+        const body = await res.text();
+        if (res.status !== 200)
+          throw new Error(`setting fault ${JSON.stringify(fault)} in ${region} failed: ${res.status} ${body}`);
+        record({ at: Date.now(), type: 'fault-set', region, fault });
+      },
+      async faultOf(region: string) {
+        const res = await fetch(`${serviceOf(region).url}/admin/fault`, { headers: { 'x-admin-token': adminToken } });
+        return ((await res.json()) as { fault: ServiceFault }).fault;
+      },
+      replication: {
+        pause: () => replication.pause(),
+        resume: () => replication.resume(),
+        get paused() {
+          return replication.isPaused;
+        },
+        setLagMs: (ms) => replication.setLagMs(ms),
+        lagMs: () => replication.lagMs(),
+      },
+      events: (since) => (since === undefined ? [...events] : events.filter((e) => e.at >= since)),
+      stop,
+    };
+
+    const handler =
+      opts.handler?.(env) ??
+      createFailoverHandler({
+        ...failoverDepsFromSettings(
+          runtimeSettingsFromConfig(config, {
+            hostedZoneId: provisioned.hostedZoneId,
+            oncallTopicArn: provisioned.oncallTopicArn,
+          }),
+          clients,
+        ),
+        leaseWaitMs: profile.handlerLeaseWaitMs,
+        logger: new Logger({ serviceName: `${config.app}-failover`, logLevel: opts.handlerLogLevel ?? 'WARN' }),
+        metrics: handlerMetrics(config.app, opts.handlerLogLevel === 'INFO' || opts.handlerLogLevel === 'DEBUG'),
+      });
+    const delivery = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
+    await delivery.start();
+    stops.push(() => delivery.stop());
+    for (const region of regions) await delivery.subscribe(clients.sns[region]!, provisioned.alarmTopicArns[region]!);
+
+    const accountId = provisioned.oncallTopicArn.split(':')[4] ?? '123456789012';
+    for (const region of regions) {
+      const evaluator = new RegionAlarmEvaluator({
+        region,
+        accountId,
+        alarms: provisioned.alarms[region]!,
+        cloudwatch: clients.cloudwatch[region]!,
+        sns: clients.sns[region]!,
+        periodSeconds: config.detection.periodSeconds,
+        evaluationDelayMs: profile.evaluationDelayMs,
+        record,
+        onError: onError(`alarm evaluation ${region}`),
+      });
+      await evaluator.start();
+      stops.push(() => evaluator.stop());
+    }
+    writeEnvState(state());
+    log(`environment ${id} is up`);
+    return env;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+import type { RegionFlipConfig } from '../../failover/config/schema';
+
+/**
+ * Every timing and parameter of the local two-Region environment, in one place. The project configuration
+ * (infra/config/regionflip.yaml) stays the source of tenants, names and thresholds; the profile compresses its timings
+ * from minutes to seconds so a full drill takes about a minute, and sets what only the local models have (load
+ * balancer health checks, replication lag, Lambda retry delays, traffic).
+ *
+ * The floor of the Region-outage RTO is roughly:
+ *   health check (unhealthyThreshold × intervalMs) + datapointsToAlarm × period + evaluationDelayMs
+ *   + delivery + switch + DNS TTL.
+ */
+export interface LocalProfile {
+  /** Overrides config.detection: CloudWatch semantics, compressed periods. */
+  readonly detection: {
+    readonly periodSeconds: number;
+    readonly evaluationPeriods: number;
+    readonly datapointsToAlarm: number;
+    readonly treatMissingData: RegionFlipConfig['detection']['treatMissingData'];
+  };
+  /** Overrides config.dns.ttlSeconds: how long DnsClients cache an answer. */
+  readonly dnsTtlSeconds: number;
+  /** Overrides parts of config.policy so a drill sees cooldowns and health windows in seconds. */
+  readonly policy: Pick<
+    RegionFlipConfig['policy'],
+    'cooldownSeconds' | 'targetHealthySeconds' | 'leaseSeconds' | 'windowSeconds'
+  >;
+  /** The load balancer model in front of each Region's tenant service (chaos/env/load-balancer.ts). */
+  readonly loadBalancer: {
+    readonly healthCheckIntervalMs: number;
+    readonly healthCheckTimeoutMs: number;
+    readonly healthyThreshold: number;
+    readonly unhealthyThreshold: number;
+    /** A target that does not answer within this long gets an ELB 504. */
+    readonly targetTimeoutMs: number;
+    /** Metrics of a period are published this long after the period ends. */
+    readonly publishDelayMs: number;
+  };
+  /** The alarm evaluator (chaos/env/alarm-evaluator.ts) runs once per period, this long after the period ends. */
+  readonly evaluationDelayMs: number;
+  readonly replication: {
+    /** Each replicated write is applied this long after the stream showed it (global tables: typically ~1 s). */
+    readonly lagMs: number;
+    readonly pollMs: number;
+  };
+  /** SNS → Lambda async invocation: delays before the two retries after a handler error. */
+  readonly deliveryRetryDelaysMs: readonly [number, number];
+  /** How long the failover handler waits for a switch lease held by another caller before failing (then retried). */
+  readonly handlerLeaseWaitMs: number;
+  /** Synthetic traffic for drills (chaos/drill): per tenant, and the share of writes. */
+  readonly traffic: {
+    readonly requestsPerSecondPerTenant: number;
+    readonly writeShare: number;
+    readonly requestTimeoutMs: number;
+  };
+  /** How long to wait for a process (moto, tenant service) to answer at start. */
+  readonly startTimeoutMs: number;
+}
+
+export const LOCAL_PROFILE: LocalProfile = {
+  detection: { periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'missing' },
+  dnsTtlSeconds: 2,
+  policy: { cooldownSeconds: 30, targetHealthySeconds: 2, leaseSeconds: 10, windowSeconds: 600 },
+  loadBalancer: {
+    healthCheckIntervalMs: 300,
+    healthCheckTimeoutMs: 250,
+    healthyThreshold: 2,
+    unhealthyThreshold: 2,
+    targetTimeoutMs: 5000,
+    publishDelayMs: 50,
+  },
+  evaluationDelayMs: 300,
+  replication: { lagMs: 250, pollMs: 100 },
+  deliveryRetryDelaysMs: [300, 600],
+  handlerLeaseWaitMs: 5000,
+  traffic: { requestsPerSecondPerTenant: 4, writeShare: 0.3, requestTimeoutMs: 2000 },
+  startTimeoutMs: 20_000,
+};
+
+/** The project configuration with the profile's compressed timings applied (tenants, names, thresholds unchanged). */
+export function applyLocalProfile(config: RegionFlipConfig, profile: LocalProfile = LOCAL_PROFILE): RegionFlipConfig {
+  return {
+    ...config,
+    dns: { ...config.dns, ttlSeconds: profile.dnsTtlSeconds },
+    policy: { ...config.policy, ...profile.policy },
+    detection: { ...config.detection, ...profile.detection },
+  };
+}

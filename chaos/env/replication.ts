@@ -1,0 +1,159 @@
+import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { EnvEvent } from './types';
+
+/**
+ * Replication between the two Regions' tenant data tables, because moto has no global tables. Like global tables:
+ * each Region's table stream (DynamoDB Streams, served by moto) is read, and every write that originated in that
+ * Region (`writeRegion`) is applied to the other Region's table after the configured lag, last writer wins by
+ * `updatedAt` (ties broken by Region name, so both sides converge), as one conditional PutItem. Replicas keep their
+ * `writeRegion`, so a replicated write is not sent back. The service never deletes, so deletes are not replicated.
+ *
+ * pause() holds the queue (a replication outage: writes pile up and lagMs() grows); resume() drains it.
+ */
+
+export interface ReplicationOptions {
+  readonly tableName: string;
+  readonly regions: readonly [string, string];
+  readonly streamArns: Readonly<Record<string, string>>;
+  readonly dynamodb: Readonly<Record<string, DynamoDBClient>>;
+  readonly streams: Readonly<Record<string, DynamoDBStreamsClient>>;
+  readonly lagMs: number;
+  readonly pollMs: number;
+  readonly record: (event: EnvEvent) => void;
+  readonly onError: (err: unknown) => void;
+}
+
+interface Pending {
+  readonly applyAt: number;
+  readonly writtenAt: number;
+  readonly item: Record<string, AttributeValue>;
+}
+
+interface Direction {
+  readonly from: string;
+  readonly to: string;
+  iterator?: string;
+  readonly queue: Pending[];
+}
+
+export class TableReplication {
+  private readonly directions: Direction[];
+  private paused = false;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private lag: number;
+
+  constructor(private readonly opts: ReplicationOptions) {
+    const [a, b] = opts.regions;
+    this.directions = [
+      { from: a, to: b, queue: [] },
+      { from: b, to: a, queue: [] },
+    ];
+    this.lag = opts.lagMs;
+  }
+
+  async start(): Promise<void> {
+    for (const d of this.directions) {
+      const streams = this.opts.streams[d.from]!;
+      const arn = this.opts.streamArns[d.from]!;
+      const desc = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
+      const shardId = desc.StreamDescription?.Shards?.[0]?.ShardId;
+      if (!shardId) throw new Error(`the stream of ${this.opts.tableName} in ${d.from} has no shard`);
+      const it = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: arn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      d.iterator = it.ShardIterator;
+    }
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.opts.record({ at: Date.now(), type: 'replication', state: 'paused', lagMs: this.lagMs() });
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.opts.record({ at: Date.now(), type: 'replication', state: 'resumed', lagMs: this.lagMs() });
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Changes the lag of writes seen from now on. */
+  setLagMs(ms: number): void {
+    this.lag = ms;
+  }
+
+  /** Age of the oldest write not yet applied in the slowest direction, in ms; 0 when drained. */
+  lagMs(now = Date.now()): number {
+    const oldest = this.directions.flatMap((d) => d.queue.map((p) => p.writtenAt));
+    return oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest));
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.step()
+        .catch((err) => this.opts.onError(err))
+        .finally(() => this.schedule());
+    }, this.opts.pollMs);
+  }
+
+  /** One poll of both streams, then applies what is due (unless paused). */
+  async step(now = Date.now()): Promise<void> {
+    for (const d of this.directions) await this.poll(d, now);
+    if (this.paused) return;
+    for (const d of this.directions) {
+      while (d.queue.length > 0 && d.queue[0]!.applyAt <= Date.now()) {
+        await this.apply(d, d.queue[0]!);
+        d.queue.shift();
+      }
+    }
+  }
+
+  private async poll(d: Direction, now: number): Promise<void> {
+    if (!d.iterator) return;
+    const out = await this.opts.streams[d.from]!.send(
+      new GetRecordsCommand({ ShardIterator: d.iterator, Limit: 1000 }),
+    );
+    d.iterator = out.NextShardIterator;
+    for (const r of out.Records ?? []) {
+      const image = r.dynamodb?.NewImage;
+      if (!image || r.eventName === 'REMOVE') continue;
+      if (image.writeRegion?.S !== d.from) continue;
+      d.queue.push({ applyAt: now + this.lag, writtenAt: Number(image.updatedAt?.N ?? now), item: image });
+    }
+  }
+
+  private async apply(d: Direction, p: Pending): Promise<void> {
+    try {
+      await this.opts.dynamodb[d.to]!.send(
+        new PutItemCommand({
+          TableName: this.opts.tableName,
+          Item: p.item as Record<string, never>,
+          ConditionExpression: 'attribute_not_exists(pk) OR updatedAt < :u OR (updatedAt = :u AND writeRegion < :r)',
+          ExpressionAttributeValues: { ':u': { N: String(p.writtenAt) }, ':r': { S: d.from } },
+        }),
+      );
+    } catch (err) {
+      // The target holds a newer write: last writer wins, this one is dropped.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+}

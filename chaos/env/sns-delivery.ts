@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import type { SNSEvent } from 'aws-lambda';
+import type { EnvEvent } from './types';
+
+/**
+ * SNS → Lambda, locally. moto server delivers topic messages to HTTP subscriptions (it POSTs the HTTP/S notification
+ * JSON and auto-confirms the subscription), so the environment subscribes an endpoint on 127.0.0.1 to each alarm
+ * topic and, for each notification, invokes the real failover handler as Lambda's asynchronous invocation would:
+ * with the SNS event shape (`Records[].Sns`, `SigningCertUrl`/`UnsubscribeUrl` spelled as Lambda spells them), and
+ * on an error, two retries after the profile's delays.
+ */
+
+export type SnsLambdaHandler = (event: SNSEvent) => Promise<unknown>;
+
+export interface SnsDeliveryOptions {
+  readonly handler: SnsLambdaHandler;
+  readonly retryDelaysMs: readonly number[];
+  readonly record: (event: EnvEvent) => void;
+}
+
+/** The HTTP/S notification body moto (and SNS) POSTs. */
+interface HttpNotification {
+  readonly Type: string;
+  readonly MessageId: string;
+  readonly TopicArn: string;
+  readonly Subject?: string;
+  readonly Message: string;
+  readonly Timestamp: string;
+  readonly SignatureVersion: string;
+  readonly Signature: string;
+  readonly SigningCertURL: string;
+  readonly UnsubscribeURL: string;
+  readonly MessageAttributes?: Record<string, { Type: string; Value: string }>;
+}
+
+/** The Lambda SNS event for one HTTP notification. */
+export function lambdaEventOf(n: HttpNotification, subscriptionArn: string): SNSEvent {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: subscriptionArn,
+        Sns: {
+          Type: n.Type,
+          MessageId: n.MessageId,
+          TopicArn: n.TopicArn,
+          ...(n.Subject !== undefined ? { Subject: n.Subject } : {}),
+          Message: n.Message,
+          Timestamp: n.Timestamp,
+          SignatureVersion: n.SignatureVersion,
+          Signature: n.Signature,
+          SigningCertUrl: n.SigningCertURL,
+          UnsubscribeUrl: n.UnsubscribeURL,
+          MessageAttributes: n.MessageAttributes ?? {},
+        },
+      },
+    ],
+  };
+}
+
+export class SnsLambdaDelivery {
+  private server?: Server;
+  private url = '';
+  private readonly subscriptions = new Map<string, string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(private readonly opts: SnsDeliveryOptions) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        // Acknowledge at once, as Lambda's async invocation does: the handler runs after the 200.
+        res.writeHead(200).end();
+        let body: HttpNotification;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as HttpNotification;
+        } catch {
+          return;
+        }
+        if (body.Type !== 'Notification') return;
+        const subscriptionArn = this.subscriptions.get(body.TopicArn) ?? `${body.TopicArn}:local`;
+        const run = this.invoke(lambdaEventOf(body, subscriptionArn), body.MessageId);
+        this.inFlight.add(run);
+        void run.finally(() => this.inFlight.delete(run));
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/sns`;
+  }
+
+  /** Subscribes the handler to a topic (in the topic's Region, through the given client). */
+  async subscribe(sns: SNSClient, topicArn: string): Promise<string> {
+    const out = await sns.send(
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: this.url, ReturnSubscriptionArn: true }),
+    );
+    const arn = out.SubscriptionArn ?? `${topicArn}:local`;
+    this.subscriptions.set(topicArn, arn);
+    return arn;
+  }
+
+  /** Waits for handler invocations under way; cancels pending retries. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise((r) => this.server!.close(r));
+    }
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private sleep(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.stopped) return resolve(false);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve(!this.stopped);
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private async invoke(event: SNSEvent, messageId: string): Promise<void> {
+    const attempts = 1 + this.opts.retryDelaysMs.length;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1 && !(await this.sleep(this.opts.retryDelaysMs[attempt - 2]!))) return;
+      this.opts.record({ at: Date.now(), type: 'notification-delivered', messageId, attempt });
+      try {
+        const result = await this.opts.handler(event);
+        this.opts.record({ at: Date.now(), type: 'handler-result', messageId, result });
+        return;
+      } catch (err) {
+        this.opts.record({
+          at: Date.now(),
+          type: 'handler-result',
+          messageId,
+          result: undefined,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+  }
+}
