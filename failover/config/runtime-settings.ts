@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { namesFor } from './names';
 import { type Policy, policySchema, type RegionFlipConfig, regionCodeSchema } from './schema';
 

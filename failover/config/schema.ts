@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one configuration of a RegionFlip deployment. The CDK app, the local two-Region environment, the CLI and

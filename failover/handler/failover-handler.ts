@@ -71,41 +71,41 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
           continue;
         }
         const { alarm } = parsed;
-        logger.appendKeys({
-          messageId: alarm.messageId,
-          alarmName: alarm.alarmName,
-          alarmRegion: alarm.region,
-          alarmTransition: `${alarm.oldState}->${alarm.newState}`,
+        // A child logger per delivery: deliveries may overlap (locally, or in tests), and keys appended to a shared
+        // logger would leak into the next one's lines.
+        const log = logger.createChild({
+          persistentKeys: {
+            messageId: alarm.messageId,
+            alarmName: alarm.alarmName,
+            alarmRegion: alarm.region,
+            alarmTransition: `${alarm.oldState}->${alarm.newState}`,
+          },
         });
-        try {
-          const result = await processAlarm(
-            {
-              store: deps.store,
-              ledger: deps.ledger,
-              health: deps.health,
-              trafficSwitch: deps.trafficSwitch,
-              notifier: deps.notifier,
-              clock: deps.clock ?? systemClock,
-              regions: deps.settings.regions,
-              policy: deps.settings.policy,
-              managedAlarmPrefix: names.alarmPrefix,
-              owner: `${FAILOVER_ACTOR}:${context?.awsRequestId ?? randomUUID()}`,
-              actor: FAILOVER_ACTOR,
-              leaseWaitMs: deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS,
-              sleep: deps.sleep,
-              log: {
-                info: (message, extra) => logger.info(message, extra ?? {}),
-                warn: (message, extra) => logger.warn(message, extra ?? {}),
-              },
+        const result = await processAlarm(
+          {
+            store: deps.store,
+            ledger: deps.ledger,
+            health: deps.health,
+            trafficSwitch: deps.trafficSwitch,
+            notifier: deps.notifier,
+            clock: deps.clock ?? systemClock,
+            regions: deps.settings.regions,
+            policy: deps.settings.policy,
+            managedAlarmPrefix: names.alarmPrefix,
+            owner: `${FAILOVER_ACTOR}:${context?.awsRequestId ?? randomUUID()}`,
+            actor: FAILOVER_ACTOR,
+            leaseWaitMs: deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS,
+            sleep: deps.sleep,
+            log: {
+              info: (message, extra) => log.info(message, extra ?? {}),
+              warn: (message, extra) => log.warn(message, extra ?? {}),
             },
-            alarm,
-          );
-          record(metrics, result);
-          logger.info('alarm notification processed', { result: summary(result) });
-          results.push(result);
-        } finally {
-          logger.removeKeys(['messageId', 'alarmName', 'alarmRegion', 'alarmTransition']);
-        }
+          },
+          alarm,
+        );
+        record(metrics, result);
+        log.info('alarm notification processed', { result: summary(result) });
+        results.push(result);
       }
       return { results };
     } finally {

@@ -1,9 +1,10 @@
-import { SnsRecordSchema } from '@aws-lambda-powertools/parser/schemas';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlarmEvent } from '../core/types';
 
 /**
- * Schemas for what reaches the failover Lambda: the SNS event (Powertools Parser's SNS record schema, zod 4) and the
+ * Schemas for what reaches the failover Lambda: the SNS event (the record shape of Powertools Parser's SnsRecordSchema,
+ * restated here because Parser's schemas import zod as one namespace object, which bundles all 264 KB of zod's locales
+ * into the Lambda and pushes it past its 1 MB budget) and the
  * CloudWatch alarm notification JSON in its `Message`: metric alarms carry `Trigger`, composite alarms `AlarmRule`.
  * The Region comes from the `AlarmArn` (arn:aws:cloudwatch:<region>:<account>:alarm:<name>); the message's `Region`
  * field is a display name ("US East (N. Virginia)") and is not used.
@@ -67,7 +68,27 @@ const alarmMessageSchema = z
     }
   });
 
-const snsEventSchema = z.object({ Records: z.array(SnsRecordSchema).min(1) });
+/** An SNS → Lambda record (docs: "Invoking Lambda functions with Amazon SNS notifications"). */
+const snsRecordSchema = z.object({
+  EventSource: z.literal('aws:sns'),
+  EventVersion: z.string(),
+  EventSubscriptionArn: z.string(),
+  Sns: z.object({
+    Type: z.literal('Notification'),
+    MessageId: z.string().min(1),
+    TopicArn: z.string().min(1),
+    Subject: z.string().nullish(),
+    Message: z.string(),
+    Timestamp: z.iso.datetime(),
+    UnsubscribeUrl: z.url(),
+    SignatureVersion: z.string().optional(),
+    Signature: z.string().optional(),
+    SigningCertUrl: z.url().optional(),
+    MessageAttributes: z.record(z.string(), z.object({ Type: z.string(), Value: z.string() })).optional(),
+  }),
+});
+
+const snsEventSchema = z.object({ Records: z.array(snsRecordSchema).min(1) });
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';

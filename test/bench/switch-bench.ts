@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { build } from 'esbuild';
 import { clientConfig, ROUTE53_CONTROL_PLANE_REGION } from '../../failover/aws/clients';
+import { FAILOVER_LAMBDA_BUNDLING, FAILOVER_LAMBDA_ENTRY } from '../../failover/handler/bundling';
 import { minimumBatches } from '../../failover/switch/batch';
 import { provisionRecords, routingRecordName, routingTarget, zoneNames } from '../../failover/switch/records';
 import { Route53RecordsSwitch } from '../../failover/switch/route53-switch';
@@ -159,15 +160,17 @@ export async function benchSwitch(opts: SwitchBenchOptions): Promise<SwitchBench
  * bundled too (the Node 22 runtime ships an SDK v3, but of an unpinned version; bundling pins the one we test with,
  * and the figure is then the honest size of what runs). Undefined while the entry point does not exist.
  */
-export async function lambdaBundleBytes(entry = 'failover/handler/failover.lambda.ts'): Promise<number | undefined> {
+export async function lambdaBundleBytes(entry = FAILOVER_LAMBDA_ENTRY): Promise<number | undefined> {
   const file = resolve(ROOT, entry);
   if (!existsSync(file)) return undefined;
   const result = await build({
     entryPoints: [file],
     bundle: true,
-    minify: true,
+    minify: FAILOVER_LAMBDA_BUNDLING.minify,
     platform: 'node',
-    target: 'node22',
+    target: FAILOVER_LAMBDA_BUNDLING.target,
+    mainFields: [...FAILOVER_LAMBDA_BUNDLING.mainFields],
+    external: [...FAILOVER_LAMBDA_BUNDLING.externalModules],
     format: 'cjs',
     write: false,
     logLevel: 'silent',
