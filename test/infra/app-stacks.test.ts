@@ -1,0 +1,351 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ALARM_KINDS, namesFor } from '../../failover/config/names';
+import { loadRuntimeSettings, RUNTIME_ENV } from '../../failover/config/runtime-settings';
+import { MICROSERVICES } from '../../infra/constructs/tenant-services';
+import { type Synthesized, synthesize } from './synth';
+
+let synth: Synthesized;
+beforeAll(() => {
+  synth = synthesize();
+});
+afterAll(() => synth?.dispose());
+
+const regions = ['us-east-1', 'us-west-2'] as const;
+const templateOf = (region: string) => Template.fromStack(synth.stacks.regions[region]!);
+const tenantsOf = (tier: string) => synth.config.tenants.filter((t) => t.tier === tier).map((t) => t.id);
+
+/** Resources of a type whose logical id contains the fragment (construct ids are part of the contract). */
+function resourcesIn(template: Template, type: string, fragment: string) {
+  return Object.entries(template.findResources(type)).filter(([logicalId]) => logicalId.includes(fragment));
+}
+
+describe.each(regions)('the tenant stack in %s', (region) => {
+  const names = () => namesFor(synth.config);
+
+  it('GIVEN the sample tenants WHEN synthesised THEN each tier gets its resources', () => {
+    const template = templateOf(region);
+    const premium = tenantsOf('premium');
+    const advanced = tenantsOf('advanced');
+    // one shared cluster and load balancer, plus one of each per premium tenant
+    template.resourceCountIs('AWS::ECS::Cluster', 1 + premium.length);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1 + premium.length);
+    // Order, Product and User for the pool, each advanced tenant and each premium tenant
+    template.resourceCountIs('AWS::ECS::Service', MICROSERVICES.length * (1 + advanced.length + premium.length));
+    expect(resourcesIn(template, 'AWS::ECS::Service', 'Pool')).toHaveLength(MICROSERVICES.length);
+    for (const id of advanced) {
+      expect(resourcesIn(template, 'AWS::ECS::Service', `Advanced${id}`)).toHaveLength(MICROSERVICES.length);
+    }
+    for (const id of premium) {
+      expect(resourcesIn(template, 'AWS::ECS::Service', `Premium${id}`)).toHaveLength(MICROSERVICES.length);
+      expect(resourcesIn(template, 'AWS::ECS::Cluster', `Premium${id}`)).toHaveLength(1);
+    }
+  });
+
+  it('GIVEN an advanced tenant WHEN routed THEN a host-header rule on the shared load balancer sends it to its own services', () => {
+    const template = templateOf(region);
+    for (const id of tenantsOf('advanced')) {
+      for (const micro of MICROSERVICES) {
+        template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+          Conditions: Match.arrayWith([
+            { Field: 'path-pattern', PathPatternConfig: { Values: [`/${micro.path}`, `/${micro.path}/*`] } },
+            { Field: 'host-header', HostHeaderConfig: { Values: [names().tenantRecord(id)] } },
+          ]),
+        });
+      }
+    }
+  });
+
+  it('GIVEN the pool WHEN its task role is read THEN it may touch only the basic tenants partitions', () => {
+    const template = templateOf(region);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': tenantsOf('basic') } },
+          }),
+        ]),
+      },
+    });
+    for (const id of [...tenantsOf('advanced'), ...tenantsOf('premium')]) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [id] } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('GIVEN the service settings WHEN synthesised THEN every service scales between the configured task counts', () => {
+    const template = templateOf(region);
+    const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
+    for (const target of Object.values(targets)) {
+      expect(target.Properties).toMatchObject({
+        MinCapacity: synth.config.service.minTasks,
+        MaxCapacity: synth.config.service.maxTasks,
+      });
+    }
+    expect(Object.keys(targets)).toHaveLength(Object.keys(template.findResources('AWS::ECS::Service')).length);
+  });
+
+  it('GIVEN the regional endpoints WHEN synthesised THEN shared and premium records alias their load balancers', () => {
+    const template = templateOf(region);
+    const endpoints = [
+      names().sharedRegionalRecord(region),
+      ...tenantsOf('premium').map((id) => names().premiumRegionalRecord(id, region)),
+    ];
+    for (const name of endpoints) {
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: `${name}.`,
+        Type: 'A',
+        AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
+      });
+    }
+    template.resourceCountIs('AWS::Route53::RecordSet', endpoints.length);
+  });
+
+  it('GIVEN the alarm definitions WHEN synthesised THEN four component alarms feed the composite, which publishes to the alarm topic', () => {
+    const template = templateOf(region);
+    for (const kind of ALARM_KINDS) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: names().componentAlarm(region, kind) });
+    }
+    const topics = template.findResources('AWS::SNS::Topic', { Properties: { TopicName: names().alarmTopic } });
+    const [topicId] = Object.keys(topics);
+    expect(topicId).toBeDefined();
+    template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: names().regionAlarm(region),
+      AlarmRule: ALARM_KINDS.map((k) => `ALARM("${names().componentAlarm(region, k)}")`).join(' OR '),
+      AlarmActions: [{ Ref: topicId }],
+      OKActions: [{ Ref: topicId }],
+    });
+  });
+
+  it('GIVEN the 5xx alarm WHEN synthesised THEN it is the percentage of 5xx responses over requests', () => {
+    templateOf(region).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: names().componentAlarm(region, 'alb-5xx-rate'),
+      Threshold: synth.config.detection.thresholds.http5xxRatePercent,
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: '100 * (FILL(n0, 0) + FILL(n1, 0)) / d' })]),
+    });
+  });
+
+  it('GIVEN several target groups WHEN the unhealthy-targets alarm is built THEN it takes the maximum over all of them', () => {
+    templateOf(region).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: names().componentAlarm(region, 'unhealthy-targets'),
+      Metrics: [
+        Match.objectLike({
+          Expression: {
+            'Fn::Join': [
+              '',
+              Match.arrayWith([
+                Match.stringLikeRegexp(
+                  '^SELECT MAX\\(UnHealthyHostCount\\) FROM SCHEMA\\("AWS/ApplicationELB", LoadBalancer, TargetGroup\\)',
+                ),
+              ]),
+            ],
+          },
+        }),
+      ],
+    });
+  });
+
+  it('GIVEN the failover Lambda WHEN synthesised THEN it runs Node 22 with the runtime settings and a failure destination', () => {
+    const template = templateOf(region);
+    const fn = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: names().failoverFunction } }),
+    )[0]!;
+    expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+    for (const [variable] of Object.values(RUNTIME_ENV)) expect(env).toHaveProperty(variable);
+    // Literal settings must pass the Lambda's own validation (tokens are resolved by CloudFormation).
+    const literal = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [
+        k,
+        typeof v === 'string'
+          ? v
+          : k === RUNTIME_ENV.hostedZoneId[0]
+            ? 'Z0TEST'
+            : 'arn:aws:sns:us-east-1:123456789012:x',
+      ]),
+    );
+    expect(loadRuntimeSettings(literal).regions).toEqual(synth.config.regions);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }) } },
+    });
+  });
+
+  it('GIVEN least privilege WHEN the Lambda policy is read THEN it may UPSERT only the routing CNAMEs of its zone', () => {
+    const n = names();
+    const routing = [n.sharedRoutingRecord, ...tenantsOf('premium').map((id) => n.tenantRecord(id))];
+    templateOf(region).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'route53:ChangeResourceRecordSets',
+            Condition: {
+              'ForAllValues:StringEquals': {
+                'route53:ChangeResourceRecordSetsNormalizedRecordNames': routing,
+                'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+                'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+              },
+            },
+            Resource: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':route53:::hostedzone/'])]) }),
+          }),
+          Match.objectLike({ Action: 'cloudwatch:DescribeAlarms' }),
+          Match.objectLike({
+            Action: Match.arrayWith(['dynamodb:ConditionCheckItem', 'dynamodb:UpdateItem']),
+            Resource: { 'Fn::Join': ['', Match.arrayWith([`:table/${n.controlTable}`])] },
+          }),
+          Match.objectLike({ Action: 'sns:Publish' }),
+        ]),
+      },
+    });
+  });
+
+  it('GIVEN both Regions alarm topics WHEN the Lambda permissions are read THEN SNS may invoke it from either', () => {
+    const template = templateOf(region);
+    for (const topicRegion of regions) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'sns.amazonaws.com',
+        SourceArn: { 'Fn::Join': ['', Match.arrayWith([`:sns:${topicRegion}:`, `:${names().alarmTopic}`])] },
+      });
+    }
+  });
+
+  it('GIVEN the dashboard WHEN synthesised THEN it shows Region health and failover activity', () => {
+    const dashboards = templateOf(region).findResources('AWS::CloudWatch::Dashboard');
+    const [dashboard] = Object.values(dashboards);
+    expect(dashboard!.Properties.DashboardName).toBe(`${synth.config.app}-${region}`);
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const text of [
+      'Region health',
+      'Failover decisions',
+      'DecisionFailover',
+      'RecordsChanged',
+      'Failed invocations',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+});
+
+describe('the alarm → SNS → Lambda wiring across Regions', () => {
+  it('GIVEN the primary stack WHEN synthesised THEN its topic feeds its own Lambda only', () => {
+    const template = templateOf('us-east-1');
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailoverFunction'), 'Arn'] },
+    });
+  });
+
+  it('GIVEN the secondary stack WHEN synthesised THEN the us-west-2 Lambda hears us-east-1 (and us-east-1 hears us-west-2)', () => {
+    const names = namesFor(synth.config);
+    const template = templateOf('us-west-2');
+    template.resourceCountIs('AWS::SNS::Subscription', 3);
+    // the standby Lambda hears the primary's alarm topic: a us-east-1 outage is handled from us-west-2
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      Region: 'us-east-1',
+      TopicArn: { 'Fn::Join': ['', Match.arrayWith([':sns:us-east-1:', `:${names.alarmTopic}`])] },
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailoverFunction'), 'Arn'] },
+    });
+    // the primary Lambda hears the standby's topic
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      Endpoint: { 'Fn::Join': ['', Match.arrayWith([':lambda:us-east-1:', `:function:${names.failoverFunction}`])] },
+    });
+    expect(synth.stacks.regions['us-west-2']!.dependencies).toContain(synth.stacks.regions['us-east-1']);
+  });
+});
+
+describe('the data stack', () => {
+  it('GIVEN the primary Region WHEN synthesised THEN it lives there', () => {
+    expect(synth.stacks.data.region).toBe('us-east-1');
+  });
+
+  it('GIVEN both tables WHEN synthesised THEN they are global tables with a replica in each Region, PITR and deletion protection', () => {
+    const names = namesFor(synth.config);
+    const template = Template.fromStack(synth.stacks.data);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+    for (const tableName of [names.dataTable, names.controlTable]) {
+      const [table] = Object.values(
+        template.findResources('AWS::DynamoDB::GlobalTable', { Properties: { TableName: tableName } }),
+      );
+      expect(table).toMatchObject({ DeletionPolicy: 'Retain', Properties: { BillingMode: 'PAY_PER_REQUEST' } });
+      const replicas = table!.Properties.Replicas as { Region: string }[];
+      expect(replicas.map((r) => r.Region).sort()).toEqual(['us-east-1', 'us-west-2']);
+      for (const replica of replicas) {
+        expect(replica).toMatchObject({
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        });
+      }
+    }
+  });
+
+  it('GIVEN the tenant data table WHEN synthesised THEN items are partitioned by tenant', () => {
+    Template.fromStack(synth.stacks.data).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: namesFor(synth.config).dataTable,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  it('GIVEN the control table WHEN synthesised THEN it has string keys and a ttl attribute', () => {
+    Template.fromStack(synth.stacks.data).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: namesFor(synth.config).controlTable,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+
+  it('GIVEN the tenant service secrets WHEN synthesised THEN they are replicated to the secondary Region', () => {
+    const template = Template.fromStack(synth.stacks.data);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.allResourcesProperties('AWS::SecretsManager::Secret', {
+      ReplicaRegions: [{ Region: 'us-west-2' }],
+    });
+  });
+});
+
+describe('the DNS stack', () => {
+  it('GIVEN no zone id WHEN synthesised THEN the zone is created in us-east-1', () => {
+    expect(synth.stacks.dns.region).toBe('us-east-1');
+    Template.fromStack(synth.stacks.dns).hasResourceProperties('AWS::Route53::HostedZone', {
+      Name: `${synth.config.dns.zoneName}.`,
+    });
+  });
+
+  it('GIVEN the sample tenants WHEN synthesised THEN the records have the shape the switch expects', () => {
+    const { config } = synth;
+    const names = namesFor(config);
+    const template = Template.fromStack(synth.stacks.dns);
+    const cname = (name: string, target: string) =>
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: `${name}.`,
+        Type: 'CNAME',
+        ResourceRecords: [target],
+        TTL: String(config.dns.ttlSeconds),
+      });
+    cname(names.sharedRoutingRecord, names.sharedRegionalRecord('us-east-1'));
+    for (const tenant of config.tenants) {
+      if (tenant.tier === 'premium')
+        cname(names.tenantRecord(tenant.id), names.premiumRegionalRecord(tenant.id, 'us-east-1'));
+      else cname(names.tenantRecord(tenant.id), names.sharedRoutingRecord);
+    }
+    template.resourceCountIs('AWS::Route53::RecordSet', 1 + config.tenants.length);
+  });
+
+  it('GIVEN a created zone WHEN the regional stacks use it THEN the zone id crosses Regions through the CDK exports', () => {
+    const west = JSON.stringify(Template.fromStack(synth.stacks.regions['us-west-2']!).toJSON());
+    expect(west).toContain('Custom::CrossRegionExportReader');
+  });
+});
