@@ -1,4 +1,202 @@
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { FisClient } from '@aws-sdk/client-fis';
 import type { Command } from 'commander';
+import { clientConfig, createAwsClients } from '../../failover/aws/clients';
+import { loadConfig } from '../../failover/config/load';
+import type { RegionFlipConfig } from '../../failover/config/schema';
+import { findHostedZoneId } from '../../failover/switch/records';
+import { startLocalEnvironment } from '../env/environment';
+import type { LocalEnvironment } from '../env/types';
+import { awsDriver } from './aws/aws-driver';
+import { confirmProductionDrill, PRODUCTION_FLAG } from './aws/confirm';
+import { drillPlan } from './describe';
+import type { DrillDriver } from './driver';
+import { readJournal } from './journal';
+import { listrProgress } from './listr-progress';
+import { loadDrill } from './load';
+import { localDriver } from './local-driver';
+import { recoverDrill } from './recover';
+import { runDrill } from './runner';
+import { DRILL_TARGETS, type DrillTarget } from './schema';
 
-/** `regionflip drill …` — owned by the drills work (issue 4). */
-export function registerDrillCommands(_program: Command): void {}
+/** The built-in drills. */
+export const DRILL_CATALOGUE_DIR = resolve(__dirname, '../drills');
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function configOf(cmd: Command): RegionFlipConfig {
+  return loadConfig(cmd.optsWithGlobals<{ config?: string }>().config);
+}
+
+function targetOf(value: string | undefined, fallback: DrillTarget): DrillTarget {
+  if (value === undefined) return fallback;
+  if (!(DRILL_TARGETS as readonly string[]).includes(value)) {
+    throw new Error(`--target "${value}" is not a drill target: use ${DRILL_TARGETS.join(' or ')}`);
+  }
+  return value as DrillTarget;
+}
+
+async function askLine(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+/** The AWS driver for deployed stacks: real clients (default credentials chain), FIS per Region, the hosted zone. */
+async function deployedDriver(config: RegionFlipConfig, runId: string): Promise<DrillDriver> {
+  const regions = [config.regions.primary, config.regions.secondary];
+  const clients = createAwsClients(regions, {});
+  return awsDriver({
+    config,
+    clients,
+    fis: Object.fromEntries(regions.map((r) => [r, new FisClient(clientConfig(r, {}))])),
+    hostedZoneId: config.dns.hostedZoneId ?? (await findHostedZoneId(clients.route53, config.dns.zoneName)),
+    tokenSecret: process.env.REGIONFLIP_TENANT_TOKEN_SECRET,
+    adminToken: process.env.REGIONFLIP_ADMIN_TOKEN,
+    runId,
+  });
+}
+
+/** `regionflip drill run|validate|list|rollback`. */
+export function registerDrillCommands(program: Command): void {
+  const drill = program.command('drill').description('chaos drills: rehearse a regional outage and measure RTO / RPO');
+
+  drill
+    .command('run <file>')
+    .description('run a drill (local two-Region environment by default) and write reports')
+    .option('--dry-run', 'print the plan (steps, faults, rollbacks) and touch nothing')
+    .option('--target <target>', `where to run: ${DRILL_TARGETS.join(' | ')} (default: the drill file's target)`)
+    .option('--report-dir <dir>', 'where reports go (a <drill>-<timestamp> folder is created inside)', 'reports')
+    .option(PRODUCTION_FLAG, 'skip the typed confirmation for --target aws (dangerous!)')
+    .action(
+      async (
+        file: string,
+        opts: { dryRun?: boolean; target?: string; reportDir: string; yesIKnowThisIsProduction?: boolean },
+        cmd: Command,
+      ) => {
+        const parsed = loadDrill(file);
+        const config = configOf(cmd);
+        const target = targetOf(opts.target, parsed.target);
+        if (opts.dryRun) {
+          out(drillPlan(parsed, config, target));
+          out('(dry run: nothing was started or changed)');
+          return;
+        }
+        if (target === 'aws') {
+          await confirmProductionDrill({
+            flag: opts.yesIKnowThisIsProduction === true,
+            expected: `${config.app}${config.account ? `@${config.account}` : ''}`,
+            interactive: process.stdin.isTTY === true,
+            ask: askLine,
+          });
+        }
+        const controller = new AbortController();
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (controller.signal.aborted) return;
+          process.stderr.write(`\n${signal}: stopping the drill and rolling back (do not kill it: it is restoring)\n`);
+          controller.abort(signal);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        let env: LocalEnvironment | undefined;
+        const { progress, done } = listrProgress(
+          parsed.method.map((s) => s.name),
+          process.stdout.isTTY ? 'default' : 'simple',
+        );
+        try {
+          const run = await runDrill({
+            drill: parsed,
+            drillFile: file,
+            target,
+            reportBase: opts.reportDir,
+            progress,
+            signal: controller.signal,
+            driver: async () => {
+              if (target === 'aws') return deployedDriver(config, `${Date.now()}`);
+              env = await startLocalEnvironment({ config });
+              return localDriver(env, true);
+            },
+          });
+          await done;
+          out('');
+          for (const e of run.journal.expectations ?? []) {
+            out(`${e.passed ? 'pass' : 'FAIL'}  ${e.name}: expected ${e.expected}, got ${e.actual}`);
+          }
+          out(
+            `\n${run.passed ? 'PASSED' : 'FAILED'}: ${run.journal.drill.title} (status ${run.journal.status}, deviated ${run.journal.deviated})`,
+          );
+          if (run.journal.abortReason) out(`  ${run.journal.abortReason}`);
+          out(
+            `Reports: ${run.files.markdown}\n         ${run.files.html}\n         ${run.files.junit}\n         ${run.files.journal}`,
+          );
+          process.exitCode = run.passed ? 0 : 1;
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          await env?.stop();
+        }
+      },
+    );
+
+  drill
+    .command('validate <files...>')
+    .description('check drill files against the schema; errors name the line and field')
+    .action((files: string[], _opts: unknown, cmd: Command) => {
+      const config = configOf(cmd);
+      let bad = 0;
+      for (const file of files) {
+        try {
+          const parsed = loadDrill(file);
+          drillPlan(parsed, config, parsed.target);
+          out(`ok  ${file}: ${parsed.title}`);
+        } catch (err) {
+          bad++;
+          process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        }
+      }
+      if (bad > 0) process.exitCode = 1;
+    });
+
+  drill
+    .command('list')
+    .description('list the built-in drills')
+    .action(() => {
+      for (const name of readdirSync(DRILL_CATALOGUE_DIR)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()) {
+        const file = join(DRILL_CATALOGUE_DIR, name);
+        const parsed = loadDrill(file);
+        out(`${join('chaos/drills', name).padEnd(42)} ${parsed.title} — expects ${parsed.expectations.outcome}`);
+      }
+    });
+
+  drill
+    .command('rollback')
+    .description('restore everything a crashed or killed drill left behind, from its journal, and verify it')
+    .option('--journal <file>', 'the journal.json of the drill run (default: the last drill started here)')
+    .option('--keep-env', 'local: leave the environment processes running after restoring routing')
+    .action(async (opts: { journal?: string; keepEnv?: boolean }) => {
+      const result = await recoverDrill({
+        journalFile: opts.journal,
+        keepProcesses: opts.keepEnv === true,
+        awsOps: await awsOpsFor(opts.journal),
+        note: (t) => out(`  ${t}`),
+      });
+      for (const r of result.journal.rollbacks)
+        out(`${r.status.padEnd(9)} ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
+      out(`\n${result.verified ? 'Rollback verified' : 'Rollback NOT verified'} — report: ${result.files.markdown}`);
+      process.exitCode = result.verified ? 0 : 1;
+    });
+}
+
+/** For an AWS drill's journal, the live AWS operations; undefined for a local one. */
+async function awsOpsFor(journalFile: string | undefined) {
+  const { journal } = readJournal(journalFile);
+  if (journal.env?.target !== 'aws') return undefined;
+  return deployedDriver(journal.env.config, journal.runId);
+}

@@ -1,0 +1,185 @@
+import { ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../../failover/aws/clients';
+import { controlRegionOf, namesFor } from '../../failover/config/names';
+import type { RegionFlipConfig } from '../../failover/config/schema';
+import { SnsNotifier } from '../../failover/notify/sns-notifier';
+import type { ControlStore } from '../../failover/ports';
+import { DynamoControlStore } from '../../failover/state/control-table';
+import type { AuditEntry } from '../../failover/state/model';
+import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
+import { route53SwitchFor } from '../../failover/switch/route53-switch';
+import type { ServiceFault } from '../env/types';
+import type { JournalEnvironment, UndoAction } from './journal';
+import type { SwitchRecord } from './measure/route53-calls';
+import type { DrillTarget } from './schema';
+import type { Resolve, TrafficTenant } from './traffic';
+
+/** An undo entry for a fault. */
+export type FaultUndo = Extract<UndoAction, { kind: 'fault' }>;
+
+/**
+ * What a rollback needs: lift faults, switch back, and say what is still not restored. Implemented by the live drivers
+ * (local environment, AWS) and, after a crash, from the journal alone (chaos/drill/rollback.ts).
+ */
+export interface RestoreOps {
+  readonly config: RegionFlipConfig;
+  readonly store: ControlStore;
+  /** Lifts one fault the drill injected; returns what was done, for the journal. */
+  lift(undo: FaultUndo): Promise<string>;
+  /** Switches all tenants back through the one switch (caller "drill"). Undefined when nothing had to move. */
+  failback(region: string, runId: string): Promise<SwitchRecord | undefined>;
+  /** Faults still in place (service fault switches, FIS experiments, paused replication), for the verification. */
+  remainingFaults(undo: readonly FaultUndo[]): Promise<string[]>;
+}
+
+/** Where a drill runs: the local two-Region environment, or deployed stacks. */
+export interface DrillDriver extends RestoreOps {
+  readonly target: DrillTarget;
+  readonly environment: JournalEnvironment;
+  /** Traffic defaults of the target, for what the drill file leaves out. */
+  readonly trafficDefaults: { readonly ratePerClient: number; readonly writeShare: number; readonly timeoutMs: number };
+  /** How far back client-side probes look when the drill file gives no window. */
+  readonly defaultProbeWindowMs: number;
+  /** How often the runner checks waits and stop conditions. */
+  readonly pollMs: number;
+  trafficTenants(): TrafficTenant[];
+  newResolver(): Resolve;
+  /** Injects a Region's service fault; returns the FIS experiment id when FIS injected it. */
+  setServiceFault(region: string, fault: ServiceFault): Promise<string | undefined>;
+  pauseReplication(): Promise<string | undefined>;
+  replicationLagMs(): Promise<number | undefined>;
+  /** When the Region's health alarm last went to ALARM at or after `since`; undefined if it did not. */
+  alarmFiredAt(region: string, since: number): Promise<number | undefined>;
+  /** Whether a named alarm is in ALARM now (stop conditions). */
+  alarmInAlarm(region: string, alarmName: string): Promise<boolean>;
+  /** When the alarm notification for the Region left SNS at or after `since` (undefined where it cannot be seen). */
+  notifiedAt(region: string, since: number): number | undefined;
+  /** The failover handler's switches at or after `since`, with the Route 53 calls each made. */
+  handlerSwitches(since: number, audit: readonly AuditEntry[]): SwitchRecord[];
+  /** Per tenant, the write sequence numbers with the id prefix that the Region's data table holds. */
+  presentWriteSeqs(region: string, tenantIds: readonly string[], idPrefix: string): Promise<Map<string, Set<number>>>;
+  close(): Promise<void>;
+}
+
+export function controlStoreFor(config: RegionFlipConfig, clients: AwsClients): ControlStore {
+  const names = namesFor(config);
+  const region = controlRegionOf(config);
+  const db = clients.dynamodb[region];
+  if (!db) throw new Error(`no DynamoDB client for the control table's Region ${region}`);
+  return new DynamoControlStore(db, {
+    tableName: names.controlTable,
+    primaryRegion: config.regions.primary,
+    automationEnabled: config.policy.automationEnabled,
+    autoFailoverWindowSeconds: config.policy.windowSeconds,
+  });
+}
+
+async function oncallTopicArn(sns: SNSClient, topicName: string): Promise<string> {
+  let next: string | undefined;
+  do {
+    const page = await sns.send(new ListTopicsCommand({ NextToken: next }));
+    const arn = page.Topics?.map((t) => t.TopicArn).find((a) => a?.endsWith(`:${topicName}`));
+    if (arn) return arn;
+    next = page.NextToken;
+  } while (next);
+  throw new Error(`the on-call topic "${topicName}" does not exist: deploy the stacks or start the local environment`);
+}
+
+/**
+ * The drill's failback: the same executeSwitch as the failover Lambda and the runbooks, caller "drill", audited and
+ * announced to on-call like any other switch.
+ */
+export async function drillFailback(
+  config: RegionFlipConfig,
+  clients: AwsClients,
+  store: ControlStore,
+  hostedZoneId: string,
+  region: string,
+  runId: string,
+): Promise<SwitchRecord | undefined> {
+  const names = namesFor(config);
+  // The on-call topic lives with the control table.
+  const sns = clients.sns[controlRegionOf(config)];
+  if (!sns) throw new Error(`no SNS client for ${controlRegionOf(config)}`);
+  const deps = {
+    store,
+    trafficSwitch: route53SwitchFor(config, clients.route53, hostedZoneId, { inSyncPollMs: 200 }),
+    notifier: new SnsNotifier(sns, await oncallTopicArn(sns, names.oncallTopic)),
+    clock: systemClock,
+    owner: `drill:${runId}`,
+  };
+  const request = {
+    switch: { targetRegion: region, scope: { kind: 'region' } },
+    caller: 'drill',
+    actor: process.env.USER ?? 'drill',
+    reason: `drill ${runId} rollback: traffic back to ${region}`,
+    trigger: `drill:${runId}`,
+    leaseSeconds: config.policy.leaseSeconds,
+  } as const;
+  // A lease held by a switch that just finished, or by a holder that died (a killed drill, a crashed Lambda), expires
+  // after leaseSeconds: wait that long before giving up.
+  const deadline = Date.now() + (config.policy.leaseSeconds + 2) * 1000;
+  let report = await executeSwitch(deps, request);
+  while (report.outcome === 'lease-held' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    report = await executeSwitch(deps, request);
+  }
+  if (report.outcome === 'failed' || report.outcome === 'lease-held') {
+    throw new Error(
+      `failback to ${region} ${report.outcome === 'failed' ? `failed: ${report.error}` : 'could not start: another switch holds the lease'}` +
+        ' — rerun `regionflip drill rollback`',
+    );
+  }
+  if (report.outcome === 'noop') return undefined;
+  return {
+    at: Date.now(),
+    by: 'drill-rollback',
+    toRegion: region,
+    recordsChanged: report.switchOutcome?.recordsChanged ?? 0,
+    changeCalls: report.switchOutcome?.changeCalls ?? 0,
+    retries: report.switchOutcome?.retries ?? 0,
+  };
+}
+
+/** The audit entries of automatic failovers and pages since a moment (newest last). */
+export function handlerOutcomes(audit: readonly AuditEntry[], since: number) {
+  const recent = audit.filter((e) => e.at.getTime() >= since).sort((a, b) => a.at.getTime() - b.at.getTime());
+  return {
+    failovers: recent.filter((e) => e.caller === 'automatic-failover' && e.outcome === 'switched'),
+    pages: recent.filter((e) => e.outcome === 'paged'),
+  };
+}
+
+/**
+ * Per tenant, the write sequence numbers a Region's tenant data table holds for the drill's writes (order items whose
+ * id starts with the drill's prefix; see infra/tenant-service/data-model.ts).
+ */
+export async function writeSeqsIn(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  tenantIds: readonly string[],
+  idPrefix: string,
+): Promise<Map<string, Set<number>>> {
+  const present = new Map<string, Set<number>>();
+  for (const tenantId of tenantIds) {
+    const seqs = new Set<number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': tenantId, ':prefix': `order#${idPrefix}-` },
+          ProjectionExpression: 'writeSeq',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) if (typeof item.writeSeq === 'number') seqs.add(item.writeSeq);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    present.set(tenantId, seqs);
+  }
+  return present;
+}

@@ -1,0 +1,32 @@
+import type { ErrorWindow } from './client-recovery';
+import type { ImpactReport } from './impact';
+import type { Route53Calls, SwitchRecord } from './route53-calls';
+import type { RtoBreakdown } from './rto';
+import type { AcknowledgedWrite } from './samples';
+
+/** Everything a drill measured, as stored in the journal and shown in the reports. */
+export interface DrillMeasurements {
+  /** The Region routing pointed at before the first fault, and after the method. */
+  readonly initialRegion: string;
+  readonly activeRegionAfterMethod: string;
+  /** The Region the first Region-level fault hit. */
+  readonly faultedRegion?: string;
+  /** Completed failovers by the failover handler (not the drill's own failback). */
+  readonly failovers: number;
+  /** The failover handler paged on-call instead of switching. */
+  readonly paged: boolean;
+  readonly pageReasons: readonly string[];
+  readonly rto?: RtoBreakdown;
+  readonly rpo?: {
+    readonly survivingRegion: string;
+    readonly acknowledged: number;
+    readonly lostWrites: number;
+    /** The first lost writes, for the report (the count is exact). */
+    readonly lostSample: readonly AcknowledgedWrite[];
+    readonly rpoMs: number;
+  };
+  readonly clientErrorWindow?: ErrorWindow;
+  readonly impact: ImpactReport;
+  readonly switches: readonly SwitchRecord[];
+  readonly route53: Route53Calls;
+}

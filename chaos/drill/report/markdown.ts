@@ -1,0 +1,126 @@
+import type { DrillJournal } from '../journal';
+import { drillPassed, formatSeconds, timelineBars } from './timeline';
+
+/** Mermaid gantt task names end at ":" and comments start at "#" or "%%". */
+const mermaidText = (s: string) =>
+  s
+    .replace(/[:;#%]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function mermaidTimeline(journal: DrillJournal): string[] {
+  const lines = [
+    '```mermaid',
+    'gantt',
+    `  title ${mermaidText(journal.drill.title)}`,
+    '  dateFormat x',
+    '  axisFormat %M:%S',
+  ];
+  let section = '';
+  timelineBars(journal).forEach((bar, i) => {
+    if (bar.section !== section) {
+      section = bar.section;
+      lines.push(`  section ${section}`);
+    }
+    const tags = [bar.status === 'failed' ? 'crit' : bar.status === 'info' ? 'active' : 'done'];
+    if (bar.endAt <= bar.startAt) tags.push('milestone');
+    // Mermaid draws a zero-length bar as nothing; a milestone needs an end at least 1 ms after its start.
+    lines.push(
+      `  ${mermaidText(bar.label)} :${tags.join(', ')}, b${i}, ${bar.startAt}, ${Math.max(bar.endAt, bar.startAt + 1)}`,
+    );
+  });
+  lines.push('```');
+  return lines;
+}
+
+/** The report for people: verdict, expectations, RTO by stage, RPO, impact per tier and tenant, and a timeline. */
+export function markdownReport(journal: DrillJournal): string {
+  const m = journal.measurements;
+  const passed = drillPassed(journal);
+  const out: string[] = [
+    `# Drill: ${journal.drill.title}`,
+    '',
+    `**${passed ? 'PASSED' : 'FAILED'}** — status \`${journal.status}\`, deviated: ${journal.deviated ? 'yes' : 'no'}, ` +
+      `rollback verified: ${journal.rollbackVerified ? 'yes' : 'no'}, target \`${journal.target}\`, ` +
+      `started ${new Date(journal.startedAt).toISOString()}, ` +
+      `took ${formatSeconds((journal.endedAt ?? journal.startedAt) - journal.startedAt)}.`,
+  ];
+  if (journal.drill.description) out.push('', journal.drill.description.trim());
+  if (journal.abortReason) out.push('', `> Stopped early: ${journal.abortReason}`);
+  out.push('', '## Expectations', '', '| expectation | expected | actual | result |', '| --- | --- | --- | --- |');
+  for (const e of journal.expectations ?? []) {
+    out.push(`| ${cell(e.name)} | ${cell(e.expected)} | ${cell(e.actual)} | ${e.passed ? 'pass' : '**FAIL**'} |`);
+  }
+  for (const [title, ss] of [
+    ['Steady state before', journal.steadyStateBefore],
+    ['Steady state after', journal.steadyStateAfter],
+  ] as const) {
+    if (!ss) continue;
+    out.push(
+      '',
+      `## ${title}: ${ss.met ? 'met' : '**not met**'}`,
+      '',
+      '| probe | tolerance | value | met |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const p of ss.probes)
+      out.push(`| ${cell(p.name)} | ${cell(p.tolerance)} | ${cell(p.value)} | ${p.met ? 'yes' : '**no**'} |`);
+  }
+  if (m?.rto) {
+    out.push('', `## RTO: ${formatSeconds(m.rto.rtoMs)}`, '', '| stage | duration |', '| --- | --- |');
+    for (const s of m.rto.stages) out.push(`| ${s.label} | ${formatSeconds(s.ms)} |`);
+  }
+  if (m) {
+    out.push('', '## Data and clients', '');
+    out.push(
+      m.rpo
+        ? `- RPO: ${m.rpo.lostWrites} of ${m.rpo.acknowledged} acknowledged writes missing from ${m.rpo.survivingRegion} ` +
+            `(${formatSeconds(m.rpo.rpoMs)} of writes)`
+        : '- RPO: not measured',
+    );
+    out.push(
+      `- Client-observed error window: ${m.clientErrorWindow ? `${formatSeconds(m.clientErrorWindow.ms)} (${m.clientErrorWindow.failures} failed requests)` : 'no failed request'}`,
+    );
+    out.push(
+      `- Failovers: ${m.failovers}; on-call paged: ${m.paged ? `yes (${m.pageReasons.join('; ')})` : 'no'}; ` +
+        `Route 53 change calls: ${m.route53.changeCalls} (${m.route53.retries} retries, ${m.route53.recordsChanged} records)`,
+    );
+    out.push(
+      '',
+      '### Impact per tier',
+      '',
+      '| tier | requests | failed | success | p99 | error window | lost writes |',
+    );
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [tier, i] of Object.entries(m.impact.tiers)) {
+      if (!i) continue;
+      out.push(
+        `| ${tier} | ${i.requests} | ${i.failures} | ${(i.successRate * 100).toFixed(1)} % | ${i.p99LatencyMs ?? '—'} ms | ${formatSeconds(i.errorWindowMs)} | ${i.lostWrites} |`,
+      );
+    }
+    out.push(
+      '',
+      '### Impact per tenant',
+      '',
+      '| tenant | tier | requests | failed | error window | lost writes | served by |',
+    );
+    out.push('| --- | --- | ---: | ---: | ---: | ---: | --- |');
+    for (const t of m.impact.tenants) {
+      const servedBy = Object.entries(t.servedBy)
+        .map(([r, n]) => `${r}: ${n}`)
+        .join(', ');
+      out.push(
+        `| ${t.tenantId} | ${t.tier} | ${t.requests} | ${t.failures} | ${formatSeconds(t.errorWindowMs)} | ${t.lostWrites} | ${servedBy} |`,
+      );
+    }
+  }
+  out.push('', '## Timeline', '', ...mermaidTimeline(journal));
+  out.push('', '## Steps', '', '| step | type | status | took | detail |', '| --- | --- | --- | ---: | --- |');
+  for (const s of [...journal.steps, ...journal.rollbacks]) {
+    out.push(
+      `| ${cell(s.name)} | ${s.type} | ${s.status} | ${formatSeconds(s.endedAt === undefined ? undefined : s.endedAt - s.startedAt)} | ${cell(s.detail ?? '')} |`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,119 @@
+import type { FaultUndo, RestoreOps } from './driver';
+import type { DrillJournal, StepRecord, UndoAction } from './journal';
+import { resolveRegion } from './load';
+import type { SwitchRecord } from './measure/route53-calls';
+import type { Rollback, RollbackKind } from './schema';
+
+/** Which rollback lifts which fault. */
+function rollbackKindOf(undo: FaultUndo): RollbackKind {
+  switch (undo.fault.kind) {
+    case 'replication-pause':
+      return 'resume-replication';
+    case 'automation-disable':
+      return 'enable-automation';
+    default:
+      return 'clear-faults';
+  }
+}
+
+const isFault = (u: UndoAction): u is FaultUndo => u.kind === 'fault';
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export interface RestoreOutcome {
+  readonly failback?: SwitchRecord;
+  /** What the verification found still not restored (empty when verified). */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Rolls back everything the journal says the drill did, then verifies it. The drill file's rollbacks set the order; a
+ * fault they do not mention is lifted anyway (a drill never leaves a fault behind). Each undo entry leaves the journal
+ * only once it is done, so a rollback interrupted in turn can be rerun. Used by the runner and by `drill rollback`.
+ */
+export async function restore(
+  ops: RestoreOps,
+  journal: DrillJournal,
+  rollbacks: readonly Rollback[],
+  save: () => void,
+  note: (text: string) => void = () => {},
+): Promise<RestoreOutcome> {
+  const injected = journal.undo.filter(isFault);
+  const problems: string[] = [];
+  let failback: SwitchRecord | undefined;
+  const run = async (name: string, action: () => Promise<string>) => {
+    const record: StepRecord = { name, type: 'rollback', startedAt: Date.now(), status: 'running' };
+    journal.rollbacks.push(record);
+    note(name);
+    try {
+      record.detail = await action();
+      record.status = 'succeeded';
+    } catch (err) {
+      record.status = 'failed';
+      record.detail = message(err);
+      problems.push(`${name}: ${message(err)}`);
+    } finally {
+      record.endedAt = Date.now();
+      save();
+    }
+  };
+  const liftAll = async (kind: RollbackKind) => {
+    for (const undo of journal.undo.filter(isFault).filter((u) => rollbackKindOf(u) === kind)) {
+      await run(`${kind}: ${undo.fault.kind}${'region' in undo.fault ? ` in ${undo.fault.region}` : ''}`, async () => {
+        const detail =
+          undo.fault.kind === 'automation-disable'
+            ? await ops.store
+                .setAutomation(true, `drill ${journal.runId} rollback`, `drill:${journal.runId}`, new Date())
+                .then(() => 'automatic failover enabled again')
+            : await ops.lift(undo);
+        journal.undo = journal.undo.filter((u) => u !== undo);
+        return detail;
+      });
+    }
+  };
+
+  const order: RollbackKind[] = [...rollbacks.map((r) => r.type)];
+  for (const kind of ['clear-faults', 'resume-replication', 'enable-automation'] as const) {
+    if (!order.includes(kind)) order.push(kind);
+  }
+  const failbackRegion = (() => {
+    const r = rollbacks.find((x) => x.type === 'failback');
+    return r ? resolveRegion(r.region ?? 'primary', ops.config) : undefined;
+  })();
+  for (const kind of order) {
+    if (kind !== 'failback') {
+      await liftAll(kind);
+      continue;
+    }
+    if (failbackRegion === undefined) continue;
+    await run(`failback to ${failbackRegion}`, async () => {
+      const routing = await ops.store.getRouting();
+      if (routing.activeRegion === failbackRegion && Object.keys(routing.tenantOverrides).length === 0) {
+        return `routing already on ${failbackRegion}`;
+      }
+      failback = await ops.failback(failbackRegion, journal.runId);
+      return failback
+        ? `switched ${failback.recordsChanged} record(s) in ${failback.changeCalls} Route 53 call(s)`
+        : 'records already pointed there';
+    });
+  }
+
+  await run('verify the rollback', async () => {
+    const found: string[] = [...(await ops.remainingFaults(injected))];
+    const routing = await ops.store.getRouting();
+    if (
+      failbackRegion !== undefined &&
+      (routing.activeRegion !== failbackRegion || Object.keys(routing.tenantOverrides).length > 0)
+    ) {
+      found.push(`routing is on ${routing.activeRegion}, not ${failbackRegion}`);
+    }
+    if (injected.some((u) => u.fault.kind === 'automation-disable') && !routing.automation.enabled) {
+      found.push('automatic failover is still disabled');
+    }
+    if (journal.undo.length > 0) found.push(`${journal.undo.length} undo step(s) still pending`);
+    if (found.length > 0) throw new Error(found.join('; '));
+    return `faults cleared, routing on ${routing.activeRegion}, automation ${routing.automation.enabled ? 'enabled' : 'disabled'}`;
+  });
+  journal.rollbackVerified = problems.length === 0;
+  save();
+  return { failback, problems };
+}

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { describeRun, runCatalogueDrill } from './local-env';
+
+describe('region-outage drill on the local environment', () => {
+  it('GIVEN the local two-Region environment WHEN the region-outage drill runs THEN it fails over once, meets its RTO and RPO, rolls back and reports', async () => {
+    const run = await runCatalogueDrill('region-outage');
+    expect(run.passed ? 'passed' : describeRun(run)).toBe('passed');
+    const m = run.journal.measurements!;
+    expect(m.failovers).toBe(1);
+    expect(m.rto?.stages.every((s) => s.ms !== undefined)).toBe(true);
+    expect(m.rpo?.lostWrites).toBe(0);
+    expect(m.rpo?.acknowledged).toBeGreaterThan(0);
+    expect(Object.keys(m.impact.tiers).sort()).toEqual(['advanced', 'basic', 'premium']);
+    expect(m.route53.byCaller['failover-handler']).toBeGreaterThan(0);
+    expect(m.route53.byCaller['drill-rollback']).toBeGreaterThan(0);
+    expect(run.journal.rollbackVerified).toBe(true);
+    expect(run.journal.undo).toEqual([]);
+    expect(readFileSync(run.files.junit, 'utf8')).toContain('failures="0"');
+  });
+});
