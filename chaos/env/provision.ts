@@ -7,7 +7,7 @@ import {
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { AwsClients } from '../../failover/aws/clients';
-import { namesFor } from '../../failover/config/names';
+import { controlRegionOf, namesFor } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { createControlTable } from '../../failover/state/control-table';
 import { provisionRecords, zoneRecords } from '../../failover/switch/records';
@@ -133,7 +133,7 @@ export async function putCompositeAlarmInMoto(
 export async function provisionLocalResources(config: RegionFlipConfig, clients: AwsClients): Promise<Provisioned> {
   const names = namesFor(config);
   const regions = [config.regions.primary, config.regions.secondary];
-  const controlRegion = config.regions.primary;
+  const controlRegion = controlRegionOf(config);
 
   const dataStreamArns: Record<string, string> = {};
   const alarmTopicArns: Record<string, string> = {};

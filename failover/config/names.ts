@@ -59,3 +59,8 @@ export function otherRegion(config: Pick<RegionFlipConfig, 'regions'>, region: s
   assertKnownRegion(config, region);
   return region === config.regions.primary ? config.regions.secondary : config.regions.primary;
 }
+
+/** The Region of the control-table replica that holds the lease and routing state (schema.ts explains the default). */
+export function controlRegionOf(config: Pick<RegionFlipConfig, 'regions' | 'controlRegion'>): string {
+  return config.controlRegion ?? config.regions.secondary;
+}

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { namesFor } from './names';
+import { controlRegionOf, namesFor } from './names';
 import { type Policy, policySchema, type RegionFlipConfig, regionCodeSchema } from './schema';
 
 /**
@@ -70,8 +70,8 @@ export class RuntimeSettingsError extends Error {
 }
 
 /**
- * Reads and validates the settings from environment variables. `REGIONFLIP_CONTROL_REGION` defaults to the primary
- * Region. Throws a RuntimeSettingsError listing every problem.
+ * Reads and validates the settings from environment variables. `REGIONFLIP_CONTROL_REGION` defaults to the secondary
+ * Region (see controlRegion in failover/config/schema.ts). Throws a RuntimeSettingsError listing every problem.
  */
 export function loadRuntimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
   const problems: string[] = [];
@@ -97,7 +97,7 @@ export function loadRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     zoneName: read('zoneName'),
     ttlSeconds: Number(read('ttlSeconds')),
     controlTable: read('controlTable'),
-    controlRegion: read('controlRegion', primary || undefined),
+    controlRegion: read('controlRegion', secondary || undefined),
     oncallTopicArn: read('oncallTopicArn'),
     policy: readPolicy(env, problems),
   };
@@ -149,7 +149,7 @@ export function runtimeSettingsFromConfig(
     zoneName: config.dns.zoneName,
     ttlSeconds: config.dns.ttlSeconds,
     controlTable: namesFor(config).controlTable,
-    controlRegion: deployed.controlRegion ?? config.regions.primary,
+    controlRegion: deployed.controlRegion ?? controlRegionOf(config),
     oncallTopicArn: deployed.oncallTopicArn,
     policy: config.policy,
   };

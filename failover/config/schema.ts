@@ -90,6 +90,12 @@ export const configSchema = z
       .strict()
       .prefault({})
       .refine((r) => r.primary !== r.secondary, { message: 'primary and secondary must be different Regions' }),
+    /**
+     * The Region whose control-table replica holds the switch lease and the routing state (global tables replicate
+     * last-writer-wins, so a lease is only safe in one replica). Default: the secondary, because the switch that
+     * matters most — out of the primary — must work while the primary is down. ARCHITECTURE.md, "Where the lease lives".
+     */
+    controlRegion: regionCodeSchema.optional(),
     dns: z
       .object({
         zoneName: z
@@ -123,6 +129,13 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.controlRegion !== undefined && ![cfg.regions.primary, cfg.regions.secondary].includes(cfg.controlRegion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['controlRegion'],
+        message: `"${cfg.controlRegion}" is neither configured Region: use "${cfg.regions.primary}" or "${cfg.regions.secondary}" (or leave it out for the secondary)`,
+      });
+    }
     const seen = new Set<string>();
     const reserved = new Set(['shared', cfg.regions.primary, cfg.regions.secondary]);
     cfg.tenants.forEach((t, i) => {

@@ -13,6 +13,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { namesFor } from '../../failover/config/names';
+import { FAILOVER_LAMBDA_BUNDLING, FAILOVER_LAMBDA_ENTRY } from '../../failover/handler/bundling';
 import { runtimeSettingsFromConfig, toEnvironment } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { acknowledge } from '../nag';
@@ -20,7 +21,7 @@ import { allowAlarmsToPublish } from './region-detection';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
 /** The Lambda entry point (failover/handler); `*.lambda.ts` marks Lambda entries in this project. */
-export const FAILOVER_ENTRY = resolve(PROJECT_ROOT, 'failover/handler/failover.lambda.ts');
+export const FAILOVER_ENTRY = resolve(PROJECT_ROOT, FAILOVER_LAMBDA_ENTRY);
 /** Namespace and dimension of the metrics the handler emits (Powertools, embedded metric format). */
 export const FAILOVER_METRICS_NAMESPACE = 'RegionFlip';
 export const failoverMetricsService = (app: string) => `${app}-failover`;
@@ -118,11 +119,12 @@ export class FailoverFunction extends Construct {
         // Local esbuild only: synth must never need Docker.
         forceDockerBundling: false,
         format: OutputFormat.CJS,
-        target: 'node22',
-        minify: true,
+        // The same options as the bundle-size benchmark (failover/handler/bundling.ts explains them).
+        target: FAILOVER_LAMBDA_BUNDLING.target,
+        minify: FAILOVER_LAMBDA_BUNDLING.minify,
+        mainFields: [...FAILOVER_LAMBDA_BUNDLING.mainFields],
+        externalModules: [...FAILOVER_LAMBDA_BUNDLING.externalModules],
         sourceMap: true,
-        // The pinned SDK clients are bundled rather than taken from the runtime, so AWS runs what the tests ran.
-        externalModules: [],
       },
     });
 
