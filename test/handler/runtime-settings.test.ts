@@ -33,7 +33,7 @@ describe('runtime settings of the failover Lambda', () => {
   it('GIVEN a configuration WHEN turned into the environment and read back THEN the settings are the same', () => {
     const settings = runtimeSettingsFromConfig(config, deployed);
     expect(loadRuntimeSettings(toEnvironment(settings))).toEqual(settings);
-    expect(settings).toMatchObject({ controlTable: 'regionflip-control', controlRegion: 'us-east-1' });
+    expect(settings).toMatchObject({ controlTable: 'regionflip-control', controlRegion: 'us-west-2' });
     expect(settings.policy.cooldownSeconds).toBe(600);
   });
 

@@ -3,7 +3,7 @@ import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { putCompositeAlarmInMoto } from '../../chaos/env/provision';
 import { type AwsClients, createAwsClients } from '../../failover/aws/clients';
-import { namesFor } from '../../failover/config/names';
+import { controlRegionOf, namesFor } from '../../failover/config/names';
 import {
   loadRuntimeSettings,
   type RuntimeSettings,
@@ -59,8 +59,10 @@ export async function provisionFailoverDeployment(premiumTenants = 2): Promise<F
     hostedZoneId,
     zoneRecords(config, EAST, (region, tenant) => `${tenant ?? 'shared'}-lb.${region}.elb.example.com`),
   );
-  await createControlTable(clients.dynamodb[EAST]!, names.controlTable);
-  const topic = await clients.sns[EAST]!.send(new CreateTopicCommand({ Name: names.oncallTopic }));
+  // The control table and on-call topic live in the control Region, as deployed.
+  const controlRegion = controlRegionOf(config);
+  await createControlTable(clients.dynamodb[controlRegion]!, names.controlTable);
+  const topic = await clients.sns[controlRegion]!.send(new CreateTopicCommand({ Name: names.oncallTopic }));
 
   for (const region of [EAST, WEST]) {
     const cloudwatch = clients.cloudwatch[region]!;
