@@ -1,4 +1,249 @@
-import type { Command } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline/promises';
+import { Argument, type Command, Option } from 'commander';
+import { systemClock } from '../failover/switch/execute-switch';
+import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
+import type { RunbookOperation } from './progress';
+import { formatStatus, gatherStatus } from './status';
+import { type Prompter, RunbookStepError, RunbookUsageError, runSwitchRunbook } from './switch-runbook';
 
-/** `regionflip failback|failover|automation|status` — owned by the runbooks work (issue 5). */
-export function registerRunbookCommands(_program: Command): void {}
+/**
+ * `regionflip failback|failover|automation|status`: the executable runbooks (runbooks/*.md say when and how to use
+ * them). Thin: parse options, connect to the target, call the runbook, print, set the exit code.
+ */
+
+/** Default: how long the replication sentinel may take to arrive, and the lag that still counts as drained. */
+export const DEFAULT_REPLICATION_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_REPLICATION_LAG_MS = 5_000;
+const VERIFY_POLL_MS = 1000;
+
+interface TargetFlags {
+  target: 'local' | 'aws';
+  zoneId?: string;
+  controlRegion?: string;
+  oncallTopicArn?: string;
+}
+
+function withTargetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--target <target>', 'local: the running local environment; aws: the deployed stacks')
+        .choices(['local', 'aws'])
+        .default('local'),
+    )
+    .option('--zone-id <id>', 'Route 53 hosted zone id (aws; default: dns.hostedZoneId, else looked up by zone name)')
+    .option(
+      '--control-region <region>',
+      'Region of the control table replica holding the lease (default: controlRegion of the config)',
+    )
+    .option(
+      '--oncall-topic-arn <arn>',
+      'on-call SNS topic (default: the one named by the config, in the control Region)',
+    );
+}
+
+function connectOptions(cmd: Command): ConnectOptions {
+  const o = cmd.optsWithGlobals<TargetFlags & { config?: string }>();
+  return {
+    target: o.target,
+    configFile: o.config,
+    zoneId: o.zoneId,
+    controlRegion: o.controlRegion,
+    oncallTopicArn: o.oncallTopicArn,
+  };
+}
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+function terminalPrompter(): Prompter {
+  return {
+    async ask(question) {
+      if (!process.stdin.isTTY) {
+        throw new RunbookUsageError('no terminal to confirm on: for scripts, pass --yes --reason "<why>"');
+      }
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+function positiveInt(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} "${value}" must be a whole number of milliseconds`);
+    return n;
+  };
+}
+
+interface SwitchFlags {
+  to: string;
+  tenant: string[];
+  yes?: boolean;
+  reason?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  replicationTimeout: number;
+  maxReplicationLag: number;
+}
+
+/** Runs one of the switch runbooks from parsed flags; exported for tests that drive the command with a context. */
+export async function runSwitchCommand(
+  ctx: RunbookContext,
+  operation: RunbookOperation,
+  flags: SwitchFlags,
+  prompt: Prompter,
+  out: (line: string) => void,
+): Promise<number> {
+  const actor = currentActor();
+  try {
+    const result = await runSwitchRunbook(
+      {
+        ...ctx,
+        prompt,
+        clock: systemClock,
+        owner: leaseOwner(actor),
+        out,
+        settings: {
+          targetHealthySeconds: ctx.config.policy.targetHealthySeconds,
+          replicationTimeoutMs: flags.replicationTimeout,
+          maxReplicationLagMs: flags.maxReplicationLag,
+          // A resolver may hold the old answer for a TTL; give it two, plus slack.
+          verifyTimeoutMs: (ctx.config.dns.ttlSeconds * 2 + 10) * 1000,
+          verifyPollMs: VERIFY_POLL_MS,
+        },
+        onSwitchProgress: (p) => {
+          if (p.type === 'batch-applied') out(`  batch ${p.index}/${p.of} applied (${p.changeId})`);
+          if (p.type === 'throttled') out(`  throttled (${p.code}), retry ${p.attempt} in ${p.delayMs} ms`);
+          if (p.type === 'in-sync') out(`  ${p.changeId} INSYNC`);
+        },
+      },
+      {
+        operation,
+        targetRegion: flags.to,
+        tenantIds: flags.tenant,
+        yes: Boolean(flags.yes),
+        reason: flags.reason,
+        force: Boolean(flags.force),
+        dryRun: Boolean(flags.dryRun),
+        actor,
+      },
+    );
+    return result.kind === 'refused' ? 1 : 0;
+  } catch (err) {
+    if (err instanceof RunbookUsageError || err instanceof RunbookStepError) {
+      out(`ERROR: ${err.message}`);
+      return err instanceof RunbookUsageError ? 2 : 1;
+    }
+    throw err;
+  }
+}
+
+function registerSwitch(program: Command, operation: RunbookOperation, description: string): void {
+  withTargetOptions(
+    program
+      .command(operation)
+      .description(description)
+      .requiredOption('--to <region>', 'the Region to move traffic to')
+      .option('--tenant <id>', 'move only this premium tenant (repeat for more)', (v, acc: string[]) => [...acc, v], [])
+      .option('--yes', 'do not ask: for scripts, needs --reason')
+      .option('--reason <text>', 'why (ticket or one sentence): recorded in the audit and sent to on-call')
+      .option('--force', 'override failed prechecks (needs --reason; recorded in the audit)')
+      .option('--dry-run', 'run the prechecks and show the plan; change nothing')
+      .option(
+        '--replication-timeout <ms>',
+        'how long the replication sentinel may take',
+        positiveInt('--replication-timeout'),
+        DEFAULT_REPLICATION_TIMEOUT_MS,
+      )
+      .option(
+        '--max-replication-lag <ms>',
+        'replication lag that still counts as drained',
+        positiveInt('--max-replication-lag'),
+        DEFAULT_MAX_REPLICATION_LAG_MS,
+      ),
+  ).action(async (flags: SwitchFlags, cmd: Command) => {
+    const ctx = await connect(connectOptions(cmd));
+    process.exitCode = await runSwitchCommand(ctx, operation, flags, terminalPrompter(), print);
+  });
+}
+
+/** Turns automatic failover off or on: the control table's kill switch, audited and announced. */
+export async function setAutomation(
+  ctx: RunbookContext,
+  enabled: boolean,
+  reason: string,
+  actor: string,
+  now: Date = new Date(),
+): Promise<string> {
+  if (!reason.trim()) throw new RunbookUsageError('--reason "<why>" is required: it is stored with the state');
+  const routing = await ctx.store.setAutomation(enabled, reason, actor, now);
+  await ctx.store.appendAudit({
+    id: randomUUID(),
+    at: now,
+    caller: 'automation-toggle',
+    actor,
+    trigger: `runbook:automation ${enabled ? 'enable' : 'disable'}`,
+    reason,
+    outcome: 'automation-changed',
+    epoch: routing.epoch,
+    detail: `automatic failover ${enabled ? 'enabled' : 'disabled'}`,
+  });
+  await ctx.notifier.notify(`RegionFlip automatic failover ${enabled ? 'ENABLED' : 'DISABLED'} by ${actor}`, {
+    automation: enabled ? 'enabled' : 'disabled',
+    actor,
+    reason,
+    at: now.toISOString(),
+  });
+  return `automation ${enabled ? 'enabled' : 'disabled'} by ${actor}: ${reason}`;
+}
+
+export function registerRunbookCommands(program: Command): void {
+  registerSwitch(
+    program,
+    'failback',
+    'Bring traffic back to the primary Region after an incident (runbooks/failback.md) (dangerous!)',
+  );
+  registerSwitch(
+    program,
+    'failover',
+    'Move traffic to the standby Region by hand (runbooks/manual-failover.md) (dangerous!)',
+  );
+
+  withTargetOptions(
+    program
+      .command('automation')
+      .description('Disable or re-enable automatic failover (runbooks/automation.md) (dangerous!)')
+      .addArgument(new Argument('<action>', 'disable or enable').choices(['disable', 'enable']))
+      .requiredOption('--reason <text>', 'why: stored with the state, in the audit and sent to on-call')
+      .option('--json', 'print the new automation state as JSON'),
+  ).action(async (action: 'disable' | 'enable', flags: { reason: string; json?: boolean }, cmd: Command) => {
+    const ctx = await connect(connectOptions(cmd));
+    const line = await setAutomation(ctx, action === 'enable', flags.reason, currentActor());
+    if (flags.json) print(JSON.stringify((await ctx.store.getRouting()).automation));
+    else print(line);
+  });
+
+  withTargetOptions(
+    program
+      .command('status')
+      .description('Which Region serves each tier and premium tenant, alarms, automation, last switches')
+      .option('--json', 'print one JSON object'),
+  ).action(async (flags: { json?: boolean }, cmd: Command) => {
+    const ctx = await connect(connectOptions(cmd));
+    const report = await gatherStatus({
+      config: ctx.config,
+      route53: ctx.clients.route53,
+      hostedZoneId: ctx.hostedZoneId,
+      store: ctx.store,
+      health: ctx.health,
+      activeDrill: ctx.activeDrill,
+      unfinishedRuns: () => ctx.progress.unfinished(),
+      now: new Date(),
+    });
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  });
+}

@@ -1,0 +1,238 @@
+import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type { RegionFlipConfig, Tier } from '../failover/config/schema';
+import type { AutomationState, RegionHealth } from '../failover/core/types';
+import type { ControlStore, HealthReader } from '../failover/ports';
+import type { AuditEntry } from '../failover/state/model';
+import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/records';
+import { SWITCH_RUNBOOK_STEPS } from './definitions/types';
+import type { DrillMarker } from './drill-marker';
+import type { RunbookRun } from './progress';
+
+/**
+ * `status`: at a glance, which Region serves each tier and each premium tenant (read from the routing records in
+ * Route 53, compared with the control table), the alarms of both Regions, the automation state, a drill in progress,
+ * and the last switches.
+ */
+
+export interface StatusDeps {
+  readonly config: RegionFlipConfig;
+  readonly route53: Route53Client;
+  readonly hostedZoneId: string;
+  readonly store: ControlStore;
+  readonly health: HealthReader;
+  readonly activeDrill: (now: Date) => Promise<DrillMarker | undefined>;
+  readonly unfinishedRuns: () => Promise<RunbookRun[]>;
+  readonly now: Date;
+}
+
+export interface TrafficLine {
+  /** A tier (`basic`, `advanced`: every tenant of it follows the shared record) or a premium tenant. */
+  readonly kind: 'tier' | 'premium-tenant';
+  readonly id: string;
+  readonly record: string;
+  /** The Region the routing record points at; undefined if the record is missing or not a routing record. */
+  readonly region?: string;
+  /** What the control table says. */
+  readonly expectedRegion: string;
+  readonly tenants: number;
+}
+
+export interface StatusReport {
+  readonly generatedAt: string;
+  readonly zone: { readonly name: string; readonly hostedZoneId: string };
+  readonly traffic: readonly TrafficLine[];
+  readonly control: {
+    readonly activeRegion: string;
+    readonly epoch: number;
+    readonly lastSwitchAt?: string;
+    readonly tenantOverrides: Readonly<Record<string, string>>;
+    readonly pendingSwitch?: {
+      readonly id: string;
+      readonly to: string;
+      readonly caller: string;
+      readonly startedAt: string;
+    };
+  };
+  readonly regions: Readonly<Record<string, RegionHealth>>;
+  readonly automation: AutomationState;
+  readonly drill?: DrillMarker;
+  readonly lastSwitches: readonly AuditEntry[];
+  /** Records and control table disagree, a switch is unfinished: things a human should look at. */
+  readonly warnings: readonly string[];
+}
+
+const LAST_SWITCHES = 5;
+
+async function readRoutingRecords(route53: Route53Client, hostedZoneId: string, zoneName: string) {
+  const found = new Map<string, RoutingRecord>();
+  let start: { name?: string; type?: string } = {};
+  for (;;) {
+    const out = await route53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: hostedZoneId,
+        ...(start.name ? { StartRecordName: start.name, StartRecordType: start.type as 'CNAME' } : {}),
+      }),
+    );
+    for (const rrset of out.ResourceRecordSets ?? []) {
+      const record = parseRoutingRecord(rrset, zoneName);
+      if (record) found.set(record.name, record);
+    }
+    if (!out.IsTruncated) return found;
+    start = { name: out.NextRecordName, type: out.NextRecordType };
+  }
+}
+
+export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
+  const { config, now } = deps;
+  const regions = [config.regions.primary, config.regions.secondary];
+  const [records, routing, pending, health, drill, audit, runs] = await Promise.all([
+    readRoutingRecords(deps.route53, deps.hostedZoneId, config.dns.zoneName),
+    deps.store.getRouting(),
+    deps.store.pendingSwitch(),
+    deps.health.read(regions, now),
+    deps.activeDrill(now),
+    deps.store.listAudit(50),
+    deps.unfinishedRuns(),
+  ]);
+  const zone = config.dns.zoneName;
+  const shared = records.get(`shared.${zone}`);
+  const count = (tier: Tier) => config.tenants.filter((t) => t.tier === tier).length;
+  const traffic: TrafficLine[] = [
+    ...(['basic', 'advanced'] as const).map(
+      (tier): TrafficLine => ({
+        kind: 'tier',
+        id: tier,
+        record: `shared.${zone}`,
+        region: shared?.region,
+        expectedRegion: routing.activeRegion,
+        tenants: count(tier),
+      }),
+    ),
+    ...config.tenants
+      .filter((t) => t.tier === 'premium')
+      .map(
+        (t): TrafficLine => ({
+          kind: 'premium-tenant',
+          id: t.id,
+          record: `${t.id}.${zone}`,
+          region: records.get(`${t.id}.${zone}`)?.region,
+          expectedRegion: routing.tenantOverrides[t.id] ?? routing.activeRegion,
+          tenants: 1,
+        }),
+      ),
+  ];
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  for (const line of traffic) {
+    if (seen.has(line.record)) continue;
+    seen.add(line.record);
+    if (!line.region) warnings.push(`routing record ${line.record} is missing or not shaped as a routing record`);
+    else if (line.region !== line.expectedRegion) {
+      warnings.push(
+        `${line.record} points at ${line.region} but the control table says ${line.expectedRegion}: ` +
+          'a switch was interrupted or someone changed the zone; rerun the last switch to converge',
+      );
+    }
+  }
+  if (pending) {
+    warnings.push(
+      `an unfinished switch to ${pending.request.targetRegion} (${pending.caller}, started ${pending.startedAt.toISOString()}): ` +
+        'the next switch finishes it, or rerun the runbook that started it',
+    );
+  }
+  for (const run of runs) {
+    const done = SWITCH_RUNBOOK_STEPS.filter((step) => run.steps[step]);
+    warnings.push(
+      `an unfinished ${run.operation} to ${run.targetRegion} (run ${run.runId}, by ${run.actor}, ` +
+        `done: ${done.join(', ') || 'nothing'}): run \`${run.operation} --to ${run.targetRegion}\` again to continue it`,
+    );
+  }
+  return {
+    generatedAt: now.toISOString(),
+    zone: { name: zone, hostedZoneId: deps.hostedZoneId },
+    traffic,
+    control: {
+      activeRegion: routing.activeRegion,
+      epoch: routing.epoch,
+      ...(routing.lastSwitchAt ? { lastSwitchAt: routing.lastSwitchAt.toISOString() } : {}),
+      tenantOverrides: routing.tenantOverrides,
+      ...(pending
+        ? {
+            pendingSwitch: {
+              id: pending.id,
+              to: pending.request.targetRegion,
+              caller: pending.caller,
+              startedAt: pending.startedAt.toISOString(),
+            },
+          }
+        : {}),
+    },
+    regions: health,
+    automation: routing.automation,
+    ...(drill ? { drill } : {}),
+    lastSwitches: audit
+      .filter((e) => e.request !== undefined && e.outcome !== 'refused' && e.outcome !== 'verified')
+      .slice(0, LAST_SWITCHES),
+    warnings,
+  };
+}
+
+function describeAutomation(a: AutomationState): string {
+  const by = [a.changedBy && `by ${a.changedBy}`, a.changedAt && `at ${a.changedAt.toISOString()}`]
+    .filter(Boolean)
+    .join(' ');
+  return `${a.enabled ? 'enabled' : 'DISABLED'}${by ? ` ${by}` : ''}${a.reason ? `: ${a.reason}` : ''}`;
+}
+
+function describeScope(e: AuditEntry): string {
+  if (!e.request) return '';
+  const who = e.request.scope.kind === 'region' ? 'all tenants' : e.request.scope.tenantIds.join(', ');
+  return `${who} -> ${e.request.targetRegion}`;
+}
+
+/** The report as text for a terminal: short lines, the important word first. */
+export function formatStatus(report: StatusReport): string {
+  const lines = [
+    `RegionFlip status of ${report.zone.name} (zone ${report.zone.hostedZoneId}) at ${report.generatedAt}`,
+    '',
+  ];
+  lines.push('traffic (from the Route 53 routing records)');
+  const width = Math.max(...report.traffic.map((t) => t.id.length + (t.kind === 'tier' ? 0 : 8)));
+  for (const t of report.traffic) {
+    const label = (t.kind === 'tier' ? t.id : `premium ${t.id}`).padEnd(width);
+    const where = t.region ?? 'UNKNOWN';
+    const note = t.kind === 'tier' ? `${t.tenants} tenant(s) via ${t.record}` : t.record;
+    const mismatch = t.region !== t.expectedRegion ? `  (control table: ${t.expectedRegion})` : '';
+    lines.push(`  ${label}  ${where.padEnd(10)}  ${note}${mismatch}`);
+  }
+  lines.push('');
+  lines.push(
+    `control table: active Region ${report.control.activeRegion}, epoch ${report.control.epoch}` +
+      (report.control.lastSwitchAt ? `, last switch ${report.control.lastSwitchAt}` : ', no switch yet'),
+  );
+  lines.push('', 'regions (alarms)');
+  for (const [region, h] of Object.entries(report.regions)) {
+    const since = h.since ? ` since ${h.since.toISOString()}` : '';
+    const firing = h.alarmsInAlarm.length > 0 ? `  in ALARM: ${h.alarmsInAlarm.join(', ')}` : '';
+    lines.push(`  ${region.padEnd(10)}  ${h.status}${since}${firing}${h.detail ? `  (${h.detail})` : ''}`);
+  }
+  lines.push('', `automation: ${describeAutomation(report.automation)}`);
+  lines.push(
+    report.drill
+      ? `drill: "${report.drill.title}" (${report.drill.drillId}) in progress since ${report.drill.startedAt.toISOString()}, by ${report.drill.startedBy}`
+      : 'drill: none',
+  );
+  lines.push('', 'last switches');
+  if (report.lastSwitches.length === 0) lines.push('  none');
+  for (const e of report.lastSwitches) {
+    lines.push(
+      `  ${e.at.toISOString()}  ${e.caller.padEnd(18)}  ${e.outcome.padEnd(8)}  ${describeScope(e)}` +
+        `${e.epoch !== undefined ? `  epoch ${e.epoch}` : ''}  by ${e.actor}: ${e.reason}`,
+    );
+  }
+  if (report.warnings.length > 0) {
+    lines.push('', 'WARNINGS');
+    for (const w of report.warnings) lines.push(`  ! ${w}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

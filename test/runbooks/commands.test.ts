@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { EnvStateFile } from '../../chaos/env/types';
+import { registerRunbookCommands } from '../../runbooks/commands';
+import type { StatusReport } from '../../runbooks/status';
+import { motoTarget } from '../support/moto';
+import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
+import { failOverTo } from './support/runbook-deps';
+
+/** Runs the CLI in-process, `--target aws` pointed at moto (REGIONFLIP_AWS_ENDPOINT), and captures stdout. */
+async function cli(
+  dep: TestDeployment,
+  configFile: string,
+  args: string[],
+  target: string[] = ['--target', 'aws', '--zone-id', dep.hostedZoneId],
+): Promise<{ out: string; code: number }> {
+  const program = new Command('regionflip').option('-c, --config <file>').exitOverride();
+  registerRunbookCommands(program);
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(['-c', configFile, ...args, ...target], { from: 'user' });
+  } finally {
+    spy.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out, code };
+}
+
+describe('runbook commands (CLI, --target aws against moto)', () => {
+  let dep: TestDeployment;
+  let dir: string;
+  let configFile: string;
+  const saved = {
+    endpoint: process.env.REGIONFLIP_AWS_ENDPOINT,
+    actor: process.env.REGIONFLIP_ACTOR,
+    envState: process.env.REGIONFLIP_ENV_STATE,
+  };
+
+  beforeAll(async () => {
+    process.env.REGIONFLIP_AWS_ENDPOINT = motoTarget().endpoint!;
+    process.env.REGIONFLIP_ACTOR = 'erin';
+    dep = await provisionDeployment();
+    await failOverTo(dep, SECONDARY);
+    dir = mkdtempSync(join(tmpdir(), 'regionflip-runbooks-'));
+    configFile = join(dir, 'regionflip.json');
+    // JSON is YAML: the loader validates it like the shipped YAML file.
+    writeFileSync(configFile, JSON.stringify(dep.config));
+  });
+  afterAll(async () => {
+    await dep.stop();
+    rmSync(dir, { recursive: true, force: true });
+    for (const [key, value] of [
+      ['REGIONFLIP_AWS_ENDPOINT', saved.endpoint],
+      ['REGIONFLIP_ACTOR', saved.actor],
+      ['REGIONFLIP_ENV_STATE', saved.envState],
+    ] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('GIVEN traffic on the secondary WHEN status --json THEN one JSON object with every tier on the secondary', async () => {
+    const { out, code } = await cli(dep, configFile, ['status', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as StatusReport;
+    expect(report.traffic.every((t) => t.region === SECONDARY)).toBe(true);
+    expect(report.zone.hostedZoneId).toBe(dep.hostedZoneId);
+    expect(report.lastSwitches[0]).toMatchObject({ caller: 'automatic-failover', outcome: 'switched' });
+  });
+
+  it('GIVEN automation enabled WHEN automation disable --reason THEN the kill switch is off, audited with the actor, and status says so', async () => {
+    const { out, code } = await cli(dep, configFile, ['automation', 'disable', '--reason', 'maintenance window']);
+    expect(code).toBe(0);
+    expect(out).toBe('automation disabled by erin: maintenance window\n');
+    expect((await dep.ctx.store.getRouting()).automation).toMatchObject({ enabled: false, changedBy: 'erin' });
+    const audit = await dep.ctx.store.listAudit(10);
+    expect(audit.find((e) => e.outcome === 'automation-changed')).toMatchObject({
+      caller: 'automation-toggle',
+      actor: 'erin',
+      reason: 'maintenance window',
+    });
+    expect((await cli(dep, configFile, ['status'])).out).toContain('automation: DISABLED by erin');
+
+    await cli(dep, configFile, ['automation', 'enable', '--reason', 'window over']);
+    expect((await dep.ctx.store.getRouting()).automation.enabled).toBe(true);
+  });
+
+  it('GIVEN --yes without --reason WHEN failback THEN exit code 2 and the fix is named, nothing changed', async () => {
+    const { out, code } = await cli(dep, configFile, ['failback', '--to', PRIMARY, '--yes']);
+    expect(code).toBe(2);
+    expect(out).toContain('--yes needs --reason');
+    expect((await dep.ctx.store.getRouting()).activeRegion).toBe(SECONDARY);
+  });
+
+  it('GIVEN no replication between the Regions (moto) WHEN failback --yes --reason THEN it refuses with exit code 1 and a clear reason', async () => {
+    const { out, code } = await cli(dep, configFile, [
+      'failback',
+      '--to',
+      PRIMARY,
+      '--yes',
+      '--reason',
+      'INC-4',
+      '--replication-timeout',
+      '300',
+    ]);
+    expect(code).toBe(1);
+    expect(out).toContain('FAIL  replication-drained');
+    expect(out).toContain('REFUSED: precheck failed: replication-drained');
+    expect((await dep.ctx.store.getRouting()).activeRegion).toBe(SECONDARY);
+  });
+
+  it('GIVEN a running local environment (its state file) WHEN failback --target local --yes --force --reason THEN it switches, verifies through the DNS answers and exits 0', async () => {
+    const state: EnvStateFile = {
+      motoEndpoint: motoTarget().endpoint!,
+      hostedZoneId: dep.hostedZoneId,
+      configFile,
+      regions: Object.fromEntries(
+        Object.entries(dep.serviceUrls).map(([region, serviceUrl]) => [
+          region,
+          { serviceUrl, servicePid: process.pid },
+        ]),
+      ),
+      pids: [],
+      adminToken: 'unused',
+      ownerPid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    const stateFile = join(dir, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(state));
+    process.env.REGIONFLIP_ENV_STATE = stateFile;
+
+    // moto has no replication: the sentinel never arrives, so the precheck is overridden (and recorded).
+    const { out, code } = await cli(
+      dep,
+      configFile,
+      ['failback', '--to', PRIMARY, '--yes', '--force', '--reason', 'drill over', '--replication-timeout', '200'],
+      ['--target', 'local'],
+    );
+
+    expect({ code, out }).toMatchObject({ code: 0 });
+    expect(out).toMatch(/WARNING: --force overrides failed prechecks: .*replication-drained/);
+    expect(out).toContain(`ok    acme.${dep.config.dns.zoneName} HTTP 200, served by ${PRIMARY}`);
+    expect(out.trim().split('\n').at(-1)).toBe(`DONE: traffic is on ${PRIMARY}`);
+    expect((await dep.ctx.store.getRouting()).activeRegion).toBe(PRIMARY);
+  });
+
+  it('GIVEN no local environment WHEN status --target local THEN the error says how to start one', async () => {
+    process.env.REGIONFLIP_ENV_STATE = join(dir, 'missing.json');
+    await expect(cli(dep, configFile, ['status'], ['--target', 'local'])).rejects.toThrow(
+      'no local environment is running',
+    );
+  });
+});

@@ -1,0 +1,158 @@
+import { namesFor } from '../../failover/config/names';
+import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
+import { provisionRecords } from '../../failover/switch/records';
+import { activeDrill, markDrillEnded, markDrillStarted } from '../../runbooks/drill-marker';
+import { formatStatus, gatherStatus, type StatusReport } from '../../runbooks/status';
+import { runSwitchRunbook } from '../../runbooks/switch-runbook';
+import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
+import { failbackOptions, failOverTo, runbookDeps } from './support/runbook-deps';
+
+function statusOf(dep: TestDeployment): Promise<StatusReport> {
+  return gatherStatus({
+    config: dep.config,
+    route53: dep.clients.route53,
+    hostedZoneId: dep.hostedZoneId,
+    store: dep.ctx.store,
+    health: dep.ctx.health,
+    activeDrill: dep.ctx.activeDrill,
+    unfinishedRuns: () => dep.ctx.progress.unfinished(),
+    now: new Date(),
+  });
+}
+
+describe('status against moto', () => {
+  let dep: TestDeployment;
+  beforeEach(async () => {
+    dep = await provisionDeployment();
+  });
+  afterEach(async () => {
+    await dep.stop();
+  });
+
+  it('GIVEN a failover, one premium tenant moved back, automation off, a drill and an alarm WHEN status THEN text and JSON show each tier, tenant, alarm, the automation and the last switches', async () => {
+    await failOverTo(dep, SECONDARY);
+    await executeSwitch(
+      {
+        store: dep.ctx.store,
+        trafficSwitch: dep.ctx.trafficSwitch,
+        notifier: dep.ctx.notifier,
+        clock: systemClock,
+        owner: 't',
+      },
+      {
+        switch: { targetRegion: PRIMARY, scope: { kind: 'tenants', tenantIds: ['acme'] } },
+        caller: 'manual-failback',
+        actor: 'alice',
+        reason: 'acme first',
+        trigger: 'test',
+        leaseSeconds: 10,
+      },
+    );
+    await dep.ctx.store.setAutomation(false, 'game day', 'bob', new Date());
+    await markDrillStarted(dep.ctx.controlTable, { drillId: 'd-1', title: 'Region outage', startedBy: 'bob' });
+    await dep.setRegionAlarm(SECONDARY, 'ALARM');
+
+    const report = await statusOf(dep);
+
+    expect(report.traffic.map((t) => [t.id, t.region])).toEqual([
+      ['basic', SECONDARY],
+      ['advanced', SECONDARY],
+      ['acme', PRIMARY],
+      ['globex', SECONDARY],
+    ]);
+    expect(report.warnings).toEqual([]);
+    expect(report.regions[SECONDARY]?.status).toBe('unhealthy');
+    expect(report.regions[PRIMARY]?.status).toBe('healthy');
+    expect(report.automation).toMatchObject({ enabled: false, reason: 'game day', changedBy: 'bob' });
+    expect(report.drill?.drillId).toBe('d-1');
+    expect(report.lastSwitches.map((e) => [e.caller, e.outcome])).toEqual([
+      ['manual-failback', 'switched'],
+      ['automatic-failover', 'switched'],
+    ]);
+
+    const json = JSON.parse(JSON.stringify(report));
+    expect(json.control).toMatchObject({ activeRegion: SECONDARY, epoch: 2, tenantOverrides: { acme: PRIMARY } });
+
+    const text = formatStatus(report);
+    const names = namesFor(dep.config);
+    expect(text).toMatch(new RegExp(`basic\\s+${SECONDARY}\\s+1 tenant\\(s\\) via ${names.sharedRoutingRecord}`));
+    expect(text).toMatch(new RegExp(`premium acme\\s+${PRIMARY}`));
+    expect(text).toMatch(new RegExp(`${SECONDARY}\\s+unhealthy`));
+    expect(text).toContain('automation: DISABLED by bob');
+    expect(text).toContain('drill: "Region outage" (d-1)');
+    expect(text).toContain('manual-failback     switched  acme -> us-east-1  epoch 2  by alice: acme first');
+    expect(text).not.toContain('WARNINGS');
+  });
+
+  it('GIVEN a record changed behind the control table WHEN status THEN it warns and shows what the control table says', async () => {
+    const names = namesFor(dep.config);
+    await provisionRecords(dep.clients.route53, dep.hostedZoneId, [
+      { name: names.tenantRecord('globex'), value: names.premiumRegionalRecord('globex', SECONDARY), ttl: 5 },
+    ]);
+
+    const report = await statusOf(dep);
+
+    expect(report.traffic.find((t) => t.id === 'globex')).toMatchObject({ region: SECONDARY, expectedRegion: PRIMARY });
+    expect(report.warnings).toEqual([
+      expect.stringContaining(
+        `${names.tenantRecord('globex')} points at ${SECONDARY} but the control table says ${PRIMARY}`,
+      ),
+    ]);
+    expect(formatStatus(report)).toContain('(control table: us-east-1)');
+  });
+
+  it('GIVEN a failback interrupted after its plan WHEN status THEN it warns and says which command continues it', async () => {
+    await failOverTo(dep, SECONDARY);
+    await expect(
+      runSwitchRunbook(
+        runbookDeps(dep, {
+          afterStep: (step) => {
+            if (step === 'plan') throw new Error('laptop closed');
+          },
+        }),
+        failbackOptions(),
+      ),
+    ).rejects.toThrow('laptop closed');
+
+    const report = await statusOf(dep);
+
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^an unfinished failback to us-east-1 \(run .+, by alice, done: precheck, plan\): run `failback --to us-east-1` again to continue it$/,
+      ),
+    ]);
+  });
+
+  it('GIVEN nothing switched yet WHEN status as text THEN every tier is on the primary and there are no switches', async () => {
+    const text = formatStatus(await statusOf(dep));
+    expect(text).toMatch(new RegExp(`advanced\\s+${PRIMARY}`));
+    expect(text).toContain('no switch yet');
+    expect(text).toContain('last switches\n  none');
+    expect(text).toContain('drill: none');
+  });
+});
+
+describe('drill marker', () => {
+  let dep: TestDeployment;
+  beforeAll(async () => {
+    dep = await provisionDeployment();
+  });
+  afterAll(async () => {
+    await dep.stop();
+  });
+
+  it("GIVEN drill A's marker WHEN drill B ends THEN A's marker stays; WHEN A ends THEN no drill is active", async () => {
+    await markDrillStarted(dep.ctx.controlTable, { drillId: 'A', title: 'a', startedBy: 'x' });
+    expect(await markDrillEnded(dep.ctx.controlTable, 'B')).toBe(false);
+    expect((await activeDrill(dep.ctx.controlTable))?.drillId).toBe('A');
+    expect(await markDrillEnded(dep.ctx.controlTable, 'A')).toBe(true);
+    expect(await activeDrill(dep.ctx.controlTable)).toBeUndefined();
+  });
+
+  it('GIVEN a marker of a drill that crashed an hour ago WHEN asked after it expired THEN no drill is active', async () => {
+    const started = new Date(Date.now() - 2 * 3600_000);
+    await markDrillStarted(dep.ctx.controlTable, { drillId: 'C', title: 'c', startedBy: 'x' }, started, 3600);
+    expect(await activeDrill(dep.ctx.controlTable)).toBeUndefined();
+    expect((await activeDrill(dep.ctx.controlTable, new Date(started.getTime() + 60_000)))?.drillId).toBe('C');
+  });
+});

@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { createTenantDataTable } from '../../../chaos/env/data-table';
+import { localLoadBalancerName, Route53DnsClient } from '../../../chaos/env/dns';
+import { type AwsClients, createAwsClients } from '../../../failover/aws/clients';
+import { controlRegionOf, namesFor } from '../../../failover/config/names';
+import { type ConfigInput, configSchema, type RegionFlipConfig } from '../../../failover/config/schema';
+import { createControlTable } from '../../../failover/state/control-table';
+import { provisionRecords, zoneRecords } from '../../../failover/switch/records';
+import { buildRunbookContext, type RunbookContext } from '../../../runbooks/connect';
+import { DnsServedByProbe } from '../../../runbooks/served-by-probe';
+import { motoTarget, uniqueName } from '../../support/moto';
+
+/**
+ * One deployment provisioned in moto, isolated by unique names: control table, tenant data tables in both Regions,
+ * the hosted zone with its records (shaped like the local environment's), the on-call topic, the Regions' health alarms,
+ * and one stand-in tenant service per Region on 127.0.0.1 that answers /health with `x-served-by-region`.
+ */
+
+export const PRIMARY = 'us-east-1';
+export const SECONDARY = 'us-west-2';
+
+export interface TestDeployment {
+  readonly config: RegionFlipConfig;
+  readonly clients: AwsClients;
+  readonly hostedZoneId: string;
+  readonly topicArn: string;
+  readonly serviceUrls: Record<string, string>;
+  readonly ctx: RunbookContext;
+  setRegionAlarm(region: string, state: 'OK' | 'ALARM'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function testConfig(overrides: Partial<ConfigInput> = {}): RegionFlipConfig {
+  return configSchema.parse({
+    app: uniqueName('rb').replace(/-/g, ''),
+    regions: { primary: PRIMARY, secondary: SECONDARY },
+    dns: { zoneName: `${uniqueName('z')}.example.com`, ttlSeconds: 5 },
+    tenants: [
+      { id: 'acme', tier: 'premium' },
+      { id: 'globex', tier: 'premium' },
+      { id: 'initech', tier: 'advanced' },
+      { id: 'hooli', tier: 'basic' },
+    ],
+    policy: { targetHealthySeconds: 0, leaseSeconds: 10 },
+    ...overrides,
+  });
+}
+
+async function startRegionService(region: string): Promise<Server> {
+  const server = createServer((_req, res) => {
+    res.setHeader('x-served-by-region', region);
+    res.end(JSON.stringify({ status: 'ok', region }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+export async function provisionDeployment(
+  opts: { activeRegion?: string; config?: RegionFlipConfig } = {},
+): Promise<TestDeployment> {
+  const config = opts.config ?? testConfig();
+  const names = namesFor(config);
+  const regions = [PRIMARY, SECONDARY];
+  const clients = createAwsClients(regions, motoTarget());
+  const controlRegion = controlRegionOf(config);
+  await createControlTable(clients.dynamodb[controlRegion]!, names.controlTable);
+  for (const region of regions) await createTenantDataTable(clients.dynamodb[region]!, names.dataTable);
+  const zone = await clients.route53.send(
+    new CreateHostedZoneCommand({ Name: config.dns.zoneName, CallerReference: uniqueName('ref') }),
+  );
+  const hostedZoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, '');
+  await provisionRecords(
+    clients.route53,
+    hostedZoneId,
+    zoneRecords(config, opts.activeRegion ?? PRIMARY, (region, tenant) => localLoadBalancerName(region, tenant)),
+  );
+  const topic = await clients.sns[controlRegion]!.send(new CreateTopicCommand({ Name: names.oncallTopic }));
+  const setRegionAlarm = async (region: string, state: 'OK' | 'ALARM') => {
+    const cw = clients.cloudwatch[region]!;
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: names.regionAlarm(region),
+        Namespace: 'RegionFlip',
+        MetricName: 'Unhealthy',
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    await cw.send(
+      new SetAlarmStateCommand({ AlarmName: names.regionAlarm(region), StateValue: state, StateReason: 'test' }),
+    );
+  };
+  for (const region of regions) await setRegionAlarm(region, 'OK');
+  const servers = await Promise.all(regions.map(startRegionService));
+  const serviceUrls = Object.fromEntries(
+    regions.map((r, i) => [r, `http://127.0.0.1:${(servers[i]!.address() as AddressInfo).port}`]),
+  );
+  const ctx = buildRunbookContext({
+    target: 'local',
+    config,
+    clients,
+    hostedZoneId,
+    controlRegion,
+    oncallTopicArn: topic.TopicArn!,
+    probe: new DnsServedByProbe(
+      () => new Route53DnsClient({ route53: clients.route53, hostedZoneId, loadBalancerUrl: (r) => serviceUrls[r] }),
+    ),
+  });
+  return {
+    config,
+    clients,
+    hostedZoneId,
+    topicArn: topic.TopicArn!,
+    serviceUrls,
+    ctx,
+    setRegionAlarm,
+    async stop() {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    },
+  };
+}
