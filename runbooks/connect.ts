@@ -1,19 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { resolve } from 'node:path';
-import { ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { Route53DnsClient } from '../chaos/env/dns';
-import { applyLocalProfile } from '../chaos/env/local-profile';
-import { ENV_STATE_FILE, type EnvStateFile } from '../chaos/env/types';
+import { ENV_STATE_DIR, runningEnvironment } from '../chaos/env/env-state';
+import type { EnvConnection } from '../chaos/env/types';
 import { type AwsClients, type AwsTarget, awsTargetFromEnv, createAwsClients } from '../failover/aws/clients';
 import { loadConfig } from '../failover/config/load';
 import { assertKnownRegion, controlRegionOf, namesFor } from '../failover/config/names';
 import { runtimeSettingsFromConfig } from '../failover/config/runtime-settings';
-import type { RegionFlipConfig } from '../failover/config/schema';
+import { configSchema, type RegionFlipConfig } from '../failover/config/schema';
 import { failoverDepsFromSettings } from '../failover/handler/failover-handler';
+import { findOncallTopicArn } from '../failover/notify/sns-notifier';
 import type { ControlStore, HealthReader, Notifier, TrafficSwitch } from '../failover/ports';
+import { activeDrill, type ControlTableRef, type DrillMarker } from '../failover/state/drill-marker';
 import { findHostedZoneId } from '../failover/switch/records';
-import { activeDrill, type ControlTableRef, type DrillMarker } from './drill-marker';
 import { DynamoRunbookProgressStore, type RunbookProgressStore } from './progress';
 import { type ReplicationCheck, SentinelReplicationCheck } from './replication-check';
 import { DnsServedByProbe, HttpsServedByProbe, type ServedByProbe } from './served-by-probe';
@@ -63,19 +61,6 @@ export function leaseOwner(actor: string): string {
 }
 
 /** The on-call topic of the control Region, found by name (so neither the account id nor an ARN must be typed). */
-export async function findOncallTopicArn(sns: SNSClient, topicName: string, region: string): Promise<string> {
-  let next: string | undefined;
-  do {
-    const out = await sns.send(new ListTopicsCommand({ NextToken: next }));
-    const arn = out.Topics?.map((t) => t.TopicArn ?? '').find((a) => a.endsWith(`:${topicName}`));
-    if (arn) return arn;
-    next = out.NextToken;
-  } while (next);
-  throw new Error(
-    `no SNS topic named "${topicName}" in ${region}: deploy the stacks, or pass --oncall-topic-arn <arn>`,
-  );
-}
-
 export interface ContextInputs {
   readonly target: RunbookTarget;
   readonly config: RegionFlipConfig;
@@ -115,36 +100,21 @@ export function buildRunbookContext(inputs: ContextInputs): RunbookContext {
   };
 }
 
-/** Where a running local environment describes itself. REGIONFLIP_ENV_STATE overrides it (tests). */
-export function envStateFile(env: NodeJS.ProcessEnv = process.env): string {
-  return env.REGIONFLIP_ENV_STATE || resolve(__dirname, '..', ENV_STATE_FILE);
+/** Where running local environments describe themselves. REGIONFLIP_ENV_STATE_DIR overrides it (tests). */
+export function envStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.REGIONFLIP_ENV_STATE_DIR || ENV_STATE_DIR;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The running local environment's state, or an error saying how to start one. */
-export function readEnvState(file: string = envStateFile()): EnvStateFile {
-  if (!existsSync(file)) {
+/** How to reach the running local environment, or an error saying how to start one. */
+export function localEnvironmentConnection(dir: string = envStateDir()): EnvConnection {
+  const running = runningEnvironment(dir);
+  if (!running) {
     throw new Error(
-      `no local environment is running (${file} does not exist): start one with \`npm run -s cli -- env up\`, ` +
-        'or use --target aws',
+      `no local environment is running (none recorded in ${dir}): start one with \`npm run -s cli -- env up\` ` +
+        '(and leave it running), or use --target aws',
     );
   }
-  const state = JSON.parse(readFileSync(file, 'utf8')) as EnvStateFile;
-  if (!processAlive(state.ownerPid)) {
-    throw new Error(
-      `the local environment described by ${file} is gone (its process ${state.ownerPid} is not running): ` +
-        'run `npm run -s cli -- env down`, then `env up`',
-    );
-  }
-  return state;
+  return running.connection;
 }
 
 export async function connect(opts: ConnectOptions): Promise<RunbookContext> {
@@ -157,11 +127,13 @@ export async function connect(opts: ConnectOptions): Promise<RunbookContext> {
   let probe: ServedByProbe | undefined;
   let serviceUrls: Record<string, string> = {};
   if (opts.target === 'local') {
-    const state = readEnvState();
-    config = applyLocalProfile(loadConfig(state.configFile));
-    awsTarget = { endpoint: state.motoEndpoint };
-    hostedZoneId = state.hostedZoneId;
-    serviceUrls = Object.fromEntries(Object.entries(state.regions).map(([r, v]) => [r, v.serviceUrl]));
+    const local = localEnvironmentConnection();
+    // The environment's own configuration (local profile applied), validated again like any other.
+    config = configSchema.parse(local.config);
+    awsTarget = { endpoint: local.motoEndpoint };
+    hostedZoneId = local.hostedZoneId;
+    // Probes go through the load balancer models, as tenants' clients do.
+    serviceUrls = Object.fromEntries(Object.entries(local.regions).map(([r, v]) => [r, v.loadBalancerUrl]));
   } else {
     config = loadConfig(opts.configFile);
     // Real AWS, unless REGIONFLIP_AWS_ENDPOINT points at a moto server on loopback.

@@ -1,7 +1,7 @@
 import type { RoutingState } from '../failover/core/types';
 import type { HealthReader, SwitchRequest } from '../failover/ports';
+import type { DrillMarker } from '../failover/state/drill-marker';
 import { regionOfTenant } from '../failover/state/model';
-import type { DrillMarker } from './drill-marker';
 import type { ReplicationCheck } from './replication-check';
 
 /**

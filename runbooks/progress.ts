@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SwitchRequest } from '../failover/ports';
+import type { ControlTableRef } from '../failover/state/drill-marker';
 import type { SwitchRunbookStep } from './definitions/types';
-import type { ControlTableRef } from './drill-marker';
 
 /**
  * The progress of a failback / failover run, in the control table (`pk: 'RUNBOOK', sk: '<operation>#<target>'`), so a

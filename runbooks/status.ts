@@ -2,10 +2,10 @@ import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/clie
 import type { RegionFlipConfig, Tier } from '../failover/config/schema';
 import type { AutomationState, RegionHealth } from '../failover/core/types';
 import type { ControlStore, HealthReader } from '../failover/ports';
+import type { DrillMarker } from '../failover/state/drill-marker';
 import type { AuditEntry } from '../failover/state/model';
 import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/records';
 import { SWITCH_RUNBOOK_STEPS } from './definitions/types';
-import type { DrillMarker } from './drill-marker';
 import type { RunbookRun } from './progress';
 
 /**

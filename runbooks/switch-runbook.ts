@@ -10,9 +10,9 @@ import type {
   SwitchRequest,
   TrafficSwitch,
 } from '../failover/ports';
+import type { DrillMarker } from '../failover/state/drill-marker';
 import { type Clock, executeSwitch, type SwitchReport } from '../failover/switch/execute-switch';
 import { SWITCH_RUNBOOK_STEPS, type SwitchRunbookStep } from './definitions/types';
-import type { DrillMarker } from './drill-marker';
 import { type PrecheckResult, type PrecheckSettings, runPrechecks } from './prechecks';
 import type { RunbookOperation, RunbookProgressStore, RunbookRun } from './progress';
 import type { ReplicationCheck } from './replication-check';

@@ -1,11 +1,11 @@
-import { ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../failover/aws/clients';
 import { controlRegionOf, namesFor } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
-import { SnsNotifier } from '../../failover/notify/sns-notifier';
+import { findOncallTopicArn, SnsNotifier } from '../../failover/notify/sns-notifier';
 import type { ControlStore } from '../../failover/ports';
 import { DynamoControlStore } from '../../failover/state/control-table';
+import type { ControlTableRef } from '../../failover/state/drill-marker';
 import type { AuditEntry } from '../../failover/state/model';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import { route53SwitchFor } from '../../failover/switch/route53-switch';
@@ -25,6 +25,8 @@ export type FaultUndo = Extract<UndoAction, { kind: 'fault' }>;
 export interface RestoreOps {
   readonly config: RegionFlipConfig;
   readonly store: ControlStore;
+  /** The control table itself, for the "drill in progress" marker that the runbooks' prechecks read. */
+  readonly controlTable: ControlTableRef;
   /** Lifts one fault the drill injected; returns what was done, for the journal. */
   lift(undo: FaultUndo): Promise<string>;
   /** Switches all tenants back through the one switch (caller "drill"). Undefined when nothing had to move. */
@@ -62,28 +64,22 @@ export interface DrillDriver extends RestoreOps {
   close(): Promise<void>;
 }
 
-export function controlStoreFor(config: RegionFlipConfig, clients: AwsClients): ControlStore {
-  const names = namesFor(config);
+/** The control table in the control Region, where the Lambda and the runbooks keep their state too. */
+export function controlTableFor(config: RegionFlipConfig, clients: AwsClients): ControlTableRef {
   const region = controlRegionOf(config);
   const db = clients.dynamodb[region];
   if (!db) throw new Error(`no DynamoDB client for the control table's Region ${region}`);
+  return { db, tableName: namesFor(config).controlTable };
+}
+
+export function controlStoreFor(config: RegionFlipConfig, clients: AwsClients): ControlStore {
+  const { db, tableName } = controlTableFor(config, clients);
   return new DynamoControlStore(db, {
-    tableName: names.controlTable,
+    tableName,
     primaryRegion: config.regions.primary,
     automationEnabled: config.policy.automationEnabled,
     autoFailoverWindowSeconds: config.policy.windowSeconds,
   });
-}
-
-async function oncallTopicArn(sns: SNSClient, topicName: string): Promise<string> {
-  let next: string | undefined;
-  do {
-    const page = await sns.send(new ListTopicsCommand({ NextToken: next }));
-    const arn = page.Topics?.map((t) => t.TopicArn).find((a) => a?.endsWith(`:${topicName}`));
-    if (arn) return arn;
-    next = page.NextToken;
-  } while (next);
-  throw new Error(`the on-call topic "${topicName}" does not exist: deploy the stacks or start the local environment`);
 }
 
 /**
@@ -105,7 +101,7 @@ export async function drillFailback(
   const deps = {
     store,
     trafficSwitch: route53SwitchFor(config, clients.route53, hostedZoneId, { inSyncPollMs: 200 }),
-    notifier: new SnsNotifier(sns, await oncallTopicArn(sns, names.oncallTopic)),
+    notifier: new SnsNotifier(sns, await findOncallTopicArn(sns, names.oncallTopic, controlRegionOf(config))),
     clock: systemClock,
     owner: `drill:${runId}`,
   };

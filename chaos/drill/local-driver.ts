@@ -1,7 +1,14 @@
 import { namesFor } from '../../failover/config/names';
 import { readEnvStates } from '../env/env-state';
 import type { EnvEvent, LocalEnvironment } from '../env/types';
-import { controlStoreFor, type DrillDriver, drillFailback, type FaultUndo, writeSeqsIn } from './driver';
+import {
+  controlStoreFor,
+  controlTableFor,
+  type DrillDriver,
+  drillFailback,
+  type FaultUndo,
+  writeSeqsIn,
+} from './driver';
 import type { SwitchRecord } from './measure/route53-calls';
 
 interface HandlerSwitchResult {
@@ -33,6 +40,7 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
     target: 'local',
     config,
     store,
+    controlTable: controlTableFor(config, env.clients),
     environment: {
       target: 'local',
       owned,

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { createAwsClients } from '../../failover/aws/clients';
 import { isAlive, killGroup, readEnvStates, removeEnvState } from '../env/env-state';
-import { controlStoreFor, drillFailback, type RestoreOps } from './driver';
+import { controlStoreFor, controlTableFor, drillFailback, type RestoreOps } from './driver';
 import { type DrillJournal, persistJournal, readJournal } from './journal';
 import { type ReportFiles, writeReports } from './report/write';
 import { type RestoreOutcome, restore } from './rollback';
@@ -60,13 +60,24 @@ export async function recoverDrill(opts: RecoverOptions = {}): Promise<RecoverRe
       endpoint: env.motoEndpoint,
     });
     const store = controlStoreFor(config, clients);
+    const connection = readEnvStates().find((s) => s.id === env.envId)?.connection;
     const servicesAlive = () => env.pids.filter((pid) => isAlive(pid));
     const ops: RestoreOps = {
       config,
       store,
+      controlTable: controlTableFor(config, clients),
       async lift(undo) {
-        // The fault switch's admin token lived in the dead drill process: the fault goes with the tenant service,
-        // which is stopped below (its state is in memory only).
+        // The environment recorded how to reach its services' fault switches: switch the fault off while the
+        // orphaned service still runs. Otherwise the fault goes with the tenant service, stopped below.
+        const service = 'region' in undo.fault ? connection?.regions[undo.fault.region] : undefined;
+        if (connection && service && 'region' in undo.fault && isAlive(service.servicePid)) {
+          const res = await fetch(`${service.serviceUrl}/admin/fault`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json', 'x-admin-token': connection.adminToken },
+            body: JSON.stringify({ kind: 'none' }),
+          });
+          if (res.ok) return `fault switch of ${undo.fault.region} set to none (${undo.fault.kind})`;
+        }
         return env.owned
           ? `lifted by stopping the orphaned tenant services (${undo.fault.kind})`
           : `the environment's owner is gone; ${undo.fault.kind} ended with it`;

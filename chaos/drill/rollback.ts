@@ -1,3 +1,4 @@
+import { markDrillEnded } from '../../failover/state/drill-marker';
 import type { FaultUndo, RestoreOps } from './driver';
 import type { DrillJournal, StepRecord, UndoAction } from './journal';
 import { resolveRegion } from './load';
@@ -113,6 +114,11 @@ export async function restore(
     if (found.length > 0) throw new Error(found.join('; '));
     return `faults cleared, routing on ${routing.activeRegion}, automation ${routing.automation.enabled ? 'enabled' : 'disabled'}`;
   });
+  await run('clear the drill-in-progress marker', async () =>
+    (await markDrillEnded(ops.controlTable, journal.runId))
+      ? 'marker cleared: failback and manual failover are allowed again'
+      : 'no marker of this drill was set',
+  );
   journal.rollbackVerified = problems.length === 0;
   save();
   return { failback, problems };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { otherRegion } from '../../failover/config/names';
+import { DEFAULT_DRILL_MAX_SECONDS, markDrillStarted } from '../../failover/state/drill-marker';
 import { describeFault, describeStep } from './describe';
 import type { DrillDriver, FaultUndo } from './driver';
 import { handlerOutcomes } from './driver';
@@ -184,6 +186,13 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     }
     progress.end('steady-before', 'succeeded');
 
+    // Before the first fault: the runbooks' prechecks refuse a failback or manual failover while a drill runs.
+    await markDrillStarted(
+      driver.controlTable,
+      { drillId: runId, title: drill.title, startedBy: `${userInfo().username}@${hostname()}` },
+      new Date(),
+      Math.ceil(maxDrillMs(drill, target) / 1000),
+    );
     methodStartedAt = Date.now();
     const faultTimes: number[] = [];
     const checkStop = async () => {
@@ -600,3 +609,11 @@ async function interruptibleSleep(ms: number, signal?: AbortSignal): Promise<voi
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** How long the drill-in-progress marker holds if the drill dies without a rollback: its longest run, plus 5 minutes. */
+function maxDrillMs(drill: Drill, target: DrillTarget): number {
+  const limit = drill.stopConditions.find((s) => s.type === 'max-duration');
+  return limit?.type === 'max-duration'
+    ? durationMs(limit.duration, target) + 300_000
+    : DEFAULT_DRILL_MAX_SECONDS * 1000;
+}

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { EnvConnection } from './types';
 
 /**
  * What each running local environment started, on disk (.cache/env/<id>.json), so that processes left behind by a
@@ -23,6 +24,8 @@ export interface EnvState {
   readonly runnerPid: number;
   readonly startedAt: string;
   readonly processes: EnvProcess[];
+  /** Present once the environment is up: how runbooks and `drill rollback` reach it. */
+  readonly connection?: EnvConnection;
 }
 
 export function stateFile(id: string, dir = ENV_STATE_DIR): string {
@@ -49,6 +52,13 @@ export function readEnvStates(dir = ENV_STATE_DIR): EnvState[] {
         return [];
       }
     });
+}
+
+/** The newest environment that is up and whose runner is alive, if any. */
+export function runningEnvironment(dir = ENV_STATE_DIR): (EnvState & { connection: EnvConnection }) | undefined {
+  return readEnvStates(dir)
+    .filter((s): s is EnvState & { connection: EnvConnection } => s.connection !== undefined && isAlive(s.runnerPid))
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
 }
 
 export function isAlive(pid: number): boolean {

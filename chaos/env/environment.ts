@@ -13,7 +13,7 @@ import { createFailoverHandler, failoverDepsFromSettings } from '../../failover/
 import { signTenantToken } from '../../infra/tenant-service/token';
 import { RegionAlarmEvaluator } from './alarm-evaluator';
 import { Route53DnsClient } from './dns';
-import { ENV_STATE_DIR, type EnvProcess, removeEnvState, writeEnvState } from './env-state';
+import { ENV_STATE_DIR, type EnvProcess, type EnvState, removeEnvState, writeEnvState } from './env-state';
 import { LocalLoadBalancer } from './load-balancer';
 import { applyLocalProfile, LOCAL_PROFILE, type LocalProfile } from './local-profile';
 import { type MotoServer, startMotoServer } from './moto-server';
@@ -21,7 +21,7 @@ import { type Provisioned, provisionLocalResources } from './provision';
 import { TableReplication } from './replication';
 import { type ServiceProcess, startServiceProcess } from './service-process';
 import { SnsLambdaDelivery, type SnsLambdaHandler } from './sns-delivery';
-import type { EnvEvent, LocalEnvironment, LocalRegion, ServiceFault } from './types';
+import type { EnvConnection, EnvEvent, LocalEnvironment, LocalRegion, ServiceFault } from './types';
 
 /**
  * Starts the local two-Region environment (ARCHITECTURE.md, "Local two-Region environment"): moto for the AWS APIs of
@@ -77,7 +77,15 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
   const tokenSecret = randomBytes(32).toString('hex');
   const adminToken = randomBytes(16).toString('hex');
   const processes: EnvProcess[] = [];
-  const state = () => ({ id, runnerPid: process.pid, startedAt: new Date().toISOString(), processes });
+  const startedAt = new Date().toISOString();
+  let connection: EnvConnection | undefined;
+  const state = (): EnvState => ({
+    id,
+    runnerPid: process.pid,
+    startedAt,
+    processes,
+    ...(connection ? { connection } : {}),
+  });
   const events: EnvEvent[] = [];
   const record = (e: EnvEvent) => {
     let i = events.length;
@@ -296,6 +304,13 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       await evaluator.start();
       stops.push(() => evaluator.stop());
     }
+    connection = {
+      motoEndpoint,
+      hostedZoneId: provisioned.hostedZoneId,
+      config,
+      regions: regionViews,
+      adminToken,
+    };
     writeEnvState(state());
     log(`environment ${id} is up`);
     return env;

@@ -120,23 +120,18 @@ export interface LocalEnvironment {
   stop(): Promise<void>;
 }
 
-/** Where a running environment writes {@link EnvStateFile}, so other commands (runbooks, `drill rollback`, `env down`) can find it. */
-export const ENV_STATE_FILE = '.cache/env/state.json';
-
 /**
- * What a running local environment publishes about itself (written by startLocalEnvironment, removed by stop()).
- * The runbook commands connect with it: AWS clients at `motoEndpoint`, the zone, the services' fault switches.
+ * How other commands (runbooks, `drill rollback`) reach a running local environment. It is recorded with the
+ * environment's processes in its state file under .cache/env/ (chaos/env/env-state.ts), once everything is up.
  */
-export interface EnvStateFile {
+export interface EnvConnection {
   readonly motoEndpoint: string;
   readonly hostedZoneId: string;
-  /** The configuration file the environment was started from, and the local profile's overrides applied to it. */
-  readonly configFile: string;
-  readonly regions: Readonly<Record<string, { readonly serviceUrl: string; readonly servicePid: number }>>;
-  /** Processes to kill if the owner died: moto, services. */
-  readonly pids: readonly number[];
+  /** The configuration the environment runs, local profile applied. */
+  readonly config: RegionFlipConfig;
+  readonly regions: Readonly<
+    Record<string, { readonly serviceUrl: string; readonly loadBalancerUrl: string; readonly servicePid: number }>
+  >;
   /** The admin token of the services' fault switch. */
   readonly adminToken: string;
-  readonly ownerPid: number;
-  readonly startedAt: string;
 }

@@ -1,4 +1,4 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { ListTopicsCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../ports';
 
 /** SNS refuses a Subject longer than 100 characters, with line breaks or with non-ASCII characters. */
@@ -31,4 +31,18 @@ export class SnsNotifier implements Notifier {
       }),
     );
   }
+}
+
+/** The on-call topic's ARN, found by name in one Region (the CLI and drills know the name, not the ARN). */
+export async function findOncallTopicArn(sns: SNSClient, topicName: string, region: string): Promise<string> {
+  let next: string | undefined;
+  do {
+    const out = await sns.send(new ListTopicsCommand({ NextToken: next }));
+    const arn = out.Topics?.map((t) => t.TopicArn ?? '').find((a) => a.endsWith(`:${topicName}`));
+    if (arn) return arn;
+    next = out.NextToken;
+  } while (next);
+  throw new Error(
+    `no SNS topic named "${topicName}" in ${region}: deploy the stacks (or start the local environment), or pass --oncall-topic-arn <arn>`,
+  );
 }

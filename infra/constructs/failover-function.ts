@@ -13,9 +13,9 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { namesFor } from '../../failover/config/names';
-import { FAILOVER_LAMBDA_BUNDLING, FAILOVER_LAMBDA_ENTRY } from '../../failover/handler/bundling';
 import { runtimeSettingsFromConfig, toEnvironment } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig } from '../../failover/config/schema';
+import { FAILOVER_LAMBDA_BUNDLING, FAILOVER_LAMBDA_ENTRY } from '../../failover/handler/bundling';
 import { acknowledge } from '../nag';
 import { allowAlarmsToPublish } from './region-detection';
 

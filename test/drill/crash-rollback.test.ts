@@ -3,11 +3,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { controlStoreFor } from '../../chaos/drill/driver';
+import { controlStoreFor, controlTableFor } from '../../chaos/drill/driver';
 import type { DrillJournal } from '../../chaos/drill/journal';
 import { recoverDrill } from '../../chaos/drill/recover';
 import { isAlive } from '../../chaos/env/env-state';
 import { createAwsClients } from '../../failover/aws/clients';
+import { activeDrill } from '../../failover/state/drill-marker';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -82,13 +83,21 @@ describe('drill rollback after the drill was killed', () => {
     pids = env.pids;
     expect(env.owned).toBe(true);
     expect(pids.filter(isAlive).length).toBe(pids.length);
+    const clients = createAwsClients([env.config.regions.primary, env.config.regions.secondary], {
+      endpoint: env.motoEndpoint,
+    });
+    const controlTable = controlTableFor(env.config, clients);
+    // The dead drill's marker still holds: a failback would be refused while it does.
+    expect(await activeDrill(controlTable)).toMatchObject({ drillId: journal.runId });
 
     // First the restore alone (processes kept) so the test can read routing from the orphaned moto itself.
     const restored = await recoverDrill({ journalFile: file, keepProcesses: true });
     expect(restored.verified ? true : JSON.stringify(restored.journal.rollbacks)).toBe(true);
-    const clients = createAwsClients([env.config.regions.primary, env.config.regions.secondary], {
-      endpoint: env.motoEndpoint,
-    });
+    // The orphaned service's fault was switched off through its fault switch, not left to die with it.
+    expect(restored.journal.rollbacks.map((r) => r.detail)).toContain(
+      'fault switch of us-east-1 set to none (region-outage)',
+    );
+    expect(await activeDrill(controlTable)).toBeUndefined();
     const routing = await controlStoreFor(env.config, clients).getRouting();
     expect(routing.activeRegion).toBe('us-east-1');
     const records = await clients.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: env.hostedZoneId }));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { EnvStateFile } from '../../chaos/env/types';
+import { writeEnvState } from '../../chaos/env/env-state';
 import { registerRunbookCommands } from '../../runbooks/commands';
 import type { StatusReport } from '../../runbooks/status';
 import { motoTarget } from '../support/moto';
@@ -41,7 +41,7 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
   const saved = {
     endpoint: process.env.REGIONFLIP_AWS_ENDPOINT,
     actor: process.env.REGIONFLIP_ACTOR,
-    envState: process.env.REGIONFLIP_ENV_STATE,
+    envState: process.env.REGIONFLIP_ENV_STATE_DIR,
   };
 
   beforeAll(async () => {
@@ -60,7 +60,7 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
     for (const [key, value] of [
       ['REGIONFLIP_AWS_ENDPOINT', saved.endpoint],
       ['REGIONFLIP_ACTOR', saved.actor],
-      ['REGIONFLIP_ENV_STATE', saved.envState],
+      ['REGIONFLIP_ENV_STATE_DIR', saved.envState],
     ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -118,24 +118,29 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
   });
 
   it('GIVEN a running local environment (its state file) WHEN failback --target local --yes --force --reason THEN it switches, verifies through the DNS answers and exits 0', async () => {
-    const state: EnvStateFile = {
-      motoEndpoint: motoTarget().endpoint!,
-      hostedZoneId: dep.hostedZoneId,
-      configFile,
-      regions: Object.fromEntries(
-        Object.entries(dep.serviceUrls).map(([region, serviceUrl]) => [
-          region,
-          { serviceUrl, servicePid: process.pid },
-        ]),
-      ),
-      pids: [],
-      adminToken: 'unused',
-      ownerPid: process.pid,
-      startedAt: new Date().toISOString(),
-    };
-    const stateFile = join(dir, 'state.json');
-    writeFileSync(stateFile, JSON.stringify(state));
-    process.env.REGIONFLIP_ENV_STATE = stateFile;
+    const stateDir = join(dir, 'env');
+    writeEnvState(
+      {
+        id: 'cli-test',
+        runnerPid: process.pid,
+        startedAt: new Date().toISOString(),
+        processes: [],
+        connection: {
+          motoEndpoint: motoTarget().endpoint!,
+          hostedZoneId: dep.hostedZoneId,
+          config: dep.config,
+          regions: Object.fromEntries(
+            Object.entries(dep.serviceUrls).map(([region, url]) => [
+              region,
+              { serviceUrl: url, loadBalancerUrl: url, servicePid: process.pid },
+            ]),
+          ),
+          adminToken: 'unused',
+        },
+      },
+      stateDir,
+    );
+    process.env.REGIONFLIP_ENV_STATE_DIR = stateDir;
 
     // moto has no replication: the sentinel never arrives, so the precheck is overridden (and recorded).
     const { out, code } = await cli(
@@ -153,7 +158,7 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
   });
 
   it('GIVEN no local environment WHEN status --target local THEN the error says how to start one', async () => {
-    process.env.REGIONFLIP_ENV_STATE = join(dir, 'missing.json');
+    process.env.REGIONFLIP_ENV_STATE_DIR = join(dir, 'no-environments');
     await expect(cli(dep, configFile, ['status'], ['--target', 'local'])).rejects.toThrow(
       'no local environment is running',
     );

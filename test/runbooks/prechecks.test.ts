@@ -1,7 +1,7 @@
 import type { RegionHealth, RoutingState } from '../../failover/core/types';
 import type { HealthReader } from '../../failover/ports';
+import type { DrillMarker } from '../../failover/state/drill-marker';
 import { defaultRouting } from '../../failover/state/model';
-import type { DrillMarker } from '../../runbooks/drill-marker';
 import {
   checkNoDrill,
   checkReplicationDrained,

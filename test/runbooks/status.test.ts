@@ -1,7 +1,7 @@
 import { namesFor } from '../../failover/config/names';
+import { activeDrill, markDrillEnded, markDrillStarted } from '../../failover/state/drill-marker';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import { provisionRecords } from '../../failover/switch/records';
-import { activeDrill, markDrillEnded, markDrillStarted } from '../../runbooks/drill-marker';
 import { formatStatus, gatherStatus, type StatusReport } from '../../runbooks/status';
 import { runSwitchRunbook } from '../../runbooks/switch-runbook';
 import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';

@@ -1,7 +1,7 @@
 import { namesFor } from '../../failover/config/names';
 import type { TrafficSwitch } from '../../failover/ports';
+import { markDrillEnded, markDrillStarted } from '../../failover/state/drill-marker';
 import { SWITCH_RUNBOOK_STEPS, type SwitchRunbookStep } from '../../runbooks/definitions/types';
-import { markDrillEnded, markDrillStarted } from '../../runbooks/drill-marker';
 import { RunbookStepError, RunbookUsageError, runSwitchRunbook } from '../../runbooks/switch-runbook';
 import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
 import { failbackOptions, failOverTo, runbookDeps } from './support/runbook-deps';

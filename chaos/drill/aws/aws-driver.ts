@@ -12,6 +12,7 @@ import { signTenantToken } from '../../../infra/tenant-service/token';
 import type { ServiceFault } from '../../env/types';
 import {
   controlStoreFor,
+  controlTableFor,
   type DrillDriver,
   drillFailback,
   type FaultUndo,
@@ -88,6 +89,7 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
     target: 'aws',
     config,
     store,
+    controlTable: controlTableFor(config, clients),
     environment: { target: 'aws', config, hostedZoneId: opts.hostedZoneId },
     trafficDefaults: { ratePerClient: 1, writeShare: 0.2, timeoutMs: 5000 },
     defaultProbeWindowMs: 60_000,
