@@ -1,11 +1,4 @@
-import {
-  CreateTableCommand,
-  type DynamoDBClient,
-  ResourceInUseException,
-  TransactionCanceledException,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, TransactionCanceledException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -14,6 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { createStringKeyTable } from '../aws/create-table';
 import type { AutomationState, RoutingState } from '../core/types';
 import type { ControlStore, Lease, SwitchOutcome, SwitchRequest } from '../ports';
 import { type AuditEntry, defaultRouting, routingAfterSwitch, type SwitchIntent } from './model';
@@ -376,27 +370,9 @@ export class DynamoControlStore implements ControlStore {
  * Idempotent: an existing table is left as it is.
  */
 export async function createControlTable(dynamodb: DynamoDBClient | DynamoDBDocumentClient, tableName: string) {
+  const { created } = await createStringKeyTable(dynamodb, { tableName, partitionKey: 'pk', sortKey: 'sk' });
+  if (!created) return;
   const client = dynamodb as DynamoDBClient;
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-  } catch (err) {
-    if (err instanceof ResourceInUseException) return;
-    throw err;
-  }
-  await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
   await client.send(
     new UpdateTimeToLiveCommand({
       TableName: tableName,
