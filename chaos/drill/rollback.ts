@@ -76,16 +76,28 @@ export async function restore(
   for (const kind of ['clear-faults', 'resume-replication', 'enable-automation'] as const) {
     if (!order.includes(kind)) order.push(kind);
   }
+  // A failback moves every tenant: only a drill whose method started (it may have caused a failover) fails back. A
+  // drill stopped before (steady state not met, Ctrl-C during warm-up) leaves routing exactly as it found it; it may
+  // be on the secondary for a real reason (an incident, a manual failover), and the failback has no prechecks.
+  const methodStarted = journal.steps.length > 0;
   const failbackRegion = (() => {
     const r = rollbacks.find((x) => x.type === 'failback');
-    return r ? resolveRegion(r.region ?? 'primary', ops.config) : undefined;
+    return r && methodStarted ? resolveRegion(r.region ?? 'primary', ops.config) : undefined;
   })();
   for (const kind of order) {
     if (kind !== 'failback') {
       await liftAll(kind);
       continue;
     }
-    if (failbackRegion === undefined) continue;
+    if (failbackRegion === undefined) {
+      if (!methodStarted) {
+        await run(
+          'failback',
+          async () => 'skipped: the method never started, so routing is left as the drill found it',
+        );
+      }
+      continue;
+    }
     await run(`failback to ${failbackRegion}`, async () => {
       const routing = await ops.store.getRouting();
       if (routing.activeRegion === failbackRegion && Object.keys(routing.tenantOverrides).length === 0) {

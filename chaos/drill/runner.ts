@@ -352,7 +352,15 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
         await sleep(driver.pollMs);
       }
       await sleep(warmupMs);
-      journal.steadyStateAfter = await steadyState();
+      // The system gets a bounded time to settle (replication draining on a loaded machine), then is judged: a
+      // deviation is a steady state that does not come back, not a probe read one instant after the rollback.
+      const settleUntil = Date.now() + Math.max(2 * warmupMs, 5000);
+      let after = await steadyState();
+      while (!after.met && Date.now() < settleUntil) {
+        await sleep(Math.max(driver.pollMs, 250));
+        after = await steadyState();
+      }
+      journal.steadyStateAfter = after;
       journal.deviated = !journal.steadyStateAfter.met;
       progress.end(
         'steady-after',

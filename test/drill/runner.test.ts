@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DrillDriver, FaultUndo } from '../../chaos/drill/driver';
+import { parseDrill } from '../../chaos/drill/load';
+import { runDrill } from '../../chaos/drill/runner';
+import { loadConfig } from '../../failover/config/load';
+import type { RoutingState } from '../../failover/core/types';
+import { defaultRouting } from '../../failover/state/model';
+
+/**
+ * The runner's promises, on a fake driver (no environment, fast): nothing is injected — and traffic is not moved —
+ * when the steady state does not hold; a signal during the method stops it and everything is rolled back.
+ */
+
+const DRILL = `
+title: fake outage
+steadyStateHypothesis:
+  title: routing on the primary, automation on
+  probes:
+    - { type: routing, activeRegion: primary }
+    - { type: automation, enabled: true }
+    - { type: replication-lag, maxMs: 5000 }
+method:
+  - type: action
+    name: take the primary down
+    fault: { kind: region-outage, region: primary }
+  - type: wait
+    name: hold the fault
+    timeout: { local: 30s, aws: 30s }
+expectations:
+  outcome: failover
+`;
+
+interface Calls {
+  faults: string[];
+  lifted: string[];
+  failbacks: string[];
+  markerWrites: string[];
+}
+
+function fakeDriver(
+  routing: RoutingState,
+  lagMs: (calls: Calls) => number = () => 0,
+): { driver: DrillDriver; calls: Calls } {
+  const config = loadConfig();
+  const calls: Calls = { faults: [], lifted: [], failbacks: [], markerWrites: [] };
+  const faults = new Map<string, string>();
+  const driver: DrillDriver = {
+    target: 'local',
+    config,
+    environment: { target: 'aws', config, hostedZoneId: 'ZFAKE' },
+    store: {
+      getRouting: async () => routing,
+      setAutomation: async () => routing,
+      listAudit: async () => [],
+    } as unknown as DrillDriver['store'],
+    controlTable: {
+      tableName: 'fake',
+      db: {
+        send: async (cmd: { constructor: { name: string } }) => {
+          calls.markerWrites.push(cmd.constructor.name);
+          return {};
+        },
+      },
+    } as unknown as DrillDriver['controlTable'],
+    trafficDefaults: { ratePerClient: 1, writeShare: 0, timeoutMs: 100 },
+    defaultProbeWindowMs: 50,
+    pollMs: 20,
+    trafficTenants: () => [],
+    newResolver: () => async () => 'http://127.0.0.1:9',
+    async setServiceFault(region, fault) {
+      calls.faults.push(`${region}:${fault.kind}`);
+      faults.set(region, fault.kind);
+      return undefined;
+    },
+    pauseReplication: async () => undefined,
+    replicationLagMs: async () => lagMs(calls),
+    async lift(undo: FaultUndo) {
+      calls.lifted.push(undo.fault.kind);
+      if ('region' in undo.fault) faults.delete(undo.fault.region);
+      return 'lifted';
+    },
+    async failback(region) {
+      calls.failbacks.push(region);
+      return undefined;
+    },
+    remainingFaults: async () => [...faults.entries()].map(([r, k]) => `${r}: ${k}`),
+    alarmFiredAt: async () => undefined,
+    alarmInAlarm: async () => false,
+    notifiedAt: () => undefined,
+    handlerSwitches: () => [],
+    presentWriteSeqs: async () => new Map(),
+    close: async () => {},
+  };
+  return { driver, calls };
+}
+
+describe('drill runner (fake driver)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drill-runner-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const config = loadConfig();
+
+  it('GIVEN traffic already on the secondary (steady state does not hold) WHEN the drill runs THEN it injects nothing and does not fail traffic back', async () => {
+    const onSecondary = { ...defaultRouting(config.regions.primary, true), activeRegion: config.regions.secondary };
+    const { driver, calls } = fakeDriver(onSecondary);
+    const run = await runDrill({
+      drill: parseDrill(DRILL),
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => driver,
+    });
+    expect(run.passed).toBe(false);
+    expect(run.journal.abortReason).toMatch(/steady state did not hold.*nothing was injected/);
+    expect(calls.faults).toEqual([]);
+    expect(calls.failbacks).toEqual([]);
+    // Not even the drill-in-progress marker was written (only the idempotent clear is sent).
+    expect(calls.markerWrites).not.toContain('PutCommand');
+    expect(run.journal.rollbacks.find((r) => r.name === 'failback')?.detail).toMatch(
+      /skipped: the method never started/,
+    );
+  });
+
+  it('GIVEN a drill holding a fault WHEN SIGINT/SIGTERM aborts it THEN the method stops, the fault is lifted and the rollback is verified', async () => {
+    const { driver, calls } = fakeDriver(defaultRouting(config.regions.primary, true));
+    const controller = new AbortController();
+    const running = runDrill({
+      drill: parseDrill(DRILL),
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => driver,
+      signal: controller.signal,
+    });
+    // Abort once the fault is in (not on a timer: the CI machine may be slow).
+    while (calls.faults.length === 0) await new Promise((r) => setTimeout(r, 10));
+    controller.abort('SIGINT');
+    const run = await running;
+    expect(run.journal.status).toBe('interrupted');
+    expect(run.journal.abortReason).toBe('interrupted (SIGINT)');
+    // The 30 s hold was cut short by the signal, not run to its end.
+    expect(run.journal.steps.map((s) => s.status)).toEqual(['succeeded', 'failed']);
+    expect(calls.faults).toEqual([`${config.regions.primary}:outage`]);
+    expect(calls.lifted).toEqual(['region-outage']);
+    expect(run.journal.undo).toEqual([]);
+    expect(run.journal.rollbackVerified).toBe(true);
+    expect(calls.markerWrites).toEqual(['PutCommand', 'DeleteCommand']);
+  });
+
+  it('GIVEN replication still draining right after the rollback WHEN it catches up within the settle time THEN the drill has not deviated', async () => {
+    let readsAfterRollback = 0;
+    // 6 s of lag for the first reads after the fault was lifted (a loaded machine), then drained.
+    const { driver } = fakeDriver(defaultRouting(config.regions.primary, true), (calls) =>
+      calls.lifted.length > 0 && readsAfterRollback++ < 2 ? 6000 : 0,
+    );
+    const run = await runDrill({
+      drill: parseDrill(DRILL.replace('timeout: { local: 30s, aws: 30s }', 'timeout: { local: 100ms, aws: 1s }')),
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => driver,
+    });
+    expect(run.journal.status).toBe('completed');
+    expect(readsAfterRollback).toBeGreaterThan(2);
+    expect(run.journal.steadyStateAfter?.met).toBe(true);
+    expect(run.journal.deviated).toBe(false);
+  });
+});
