@@ -62,8 +62,12 @@ export type SwitchProgress =
  */
 export interface TrafficSwitch {
   readonly mode: 'route53-records';
-  /** Reads the routing records and plans the change. Reads only. */
-  plan(request: SwitchRequest): Promise<SwitchPlan>;
+  /**
+   * Reads the routing records and plans the change. Reads only. With `reassert`, records already at the target are
+   * planned as changes too (UPSERTs of the same value): applying that plan waits until those values are INSYNC and
+   * reads them back, which is how a rerun confirms records a crashed holder changed but never saw INSYNC.
+   */
+  plan(request: SwitchRequest, options?: { readonly reassert?: boolean }): Promise<SwitchPlan>;
   /**
    * Applies a plan: batches with retries on Throttling / PriorRequestNotComplete (exponential backoff, full jitter),
    * waits for every change to be INSYNC, then reads the records back. Throws if the read-back differs from the plan.

@@ -132,7 +132,9 @@ function readPolicy(env: NodeJS.ProcessEnv, problems: string[]): Policy {
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
     const field = issue.path.join('.');
-    problems.push(`${variable}${field ? `.${field}` : ''}: ${issue.message}: set it to ${fix}`);
+    const found = field ? (json as Record<PropertyKey, unknown>)[issue.path[0]!] : json;
+    const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${JSON.stringify(found) ?? 'nothing'})`;
+    problems.push(`${variable}${field ? `.${field}` : ''}: ${issue.message}${got}: set it to ${fix}`);
   }
   return policySchema.parse({});
 }

@@ -13,6 +13,9 @@ import { type Clock, executeSwitch, type SwitchReport } from '../switch/execute-
  *
  * Errors: anything that failed (AWS unreachable, a switch that failed) is thrown after releasing the delivery, so
  * Lambda's async retry redelivers it and it is processed again; a duplicate of a processed delivery is a no-op.
+ * A delivery another invocation is processing right now is waited for (up to `leaseWaitMs`), never acknowledged
+ * unseen: if that invocation crashed, its claim stays until it expires, and acknowledging the retry meanwhile would
+ * lose the alarm for good.
  */
 
 export interface AlarmLog {
@@ -46,7 +49,6 @@ export interface ProcessAlarmDeps {
 
 export type AlarmResult =
   | { readonly status: 'duplicate'; readonly messageId: string }
-  | { readonly status: 'in-flight'; readonly messageId: string }
   | {
       readonly status: 'processed';
       readonly messageId: string;
@@ -66,18 +68,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 export async function processAlarm(deps: ProcessAlarmDeps, alarm: AlarmEvent): Promise<AlarmResult> {
   const { messageId } = alarm;
-  const inFlightSeconds = Math.ceil(deps.leaseWaitMs / 1000) + deps.policy.leaseSeconds;
-  const claim = await deps.ledger.claim(messageId, deps.clock.now(), inFlightSeconds);
-  if (claim.status === 'done') {
+  const claim = await claimDelivery(deps, messageId);
+  if (claim === 'done') {
     deps.log?.info('duplicate delivery: already processed', { messageId });
     return { status: 'duplicate', messageId };
-  }
-  if (claim.status === 'in-flight') {
-    deps.log?.info('duplicate delivery: being processed by another invocation', {
-      messageId,
-      until: claim.until.toISOString(),
-    });
-    return { status: 'in-flight', messageId };
   }
   try {
     const result = await decideAndAct(deps, alarm);
@@ -89,6 +83,36 @@ export async function processAlarm(deps: ProcessAlarmDeps, alarm: AlarmEvent): P
   } catch (err) {
     await deps.ledger.release(messageId).catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Claims the delivery, or learns that it was processed. While another invocation holds it (a concurrent duplicate, or
+ * one that crashed and left its claim until it expires), waits and asks again; past `leaseWaitMs`, throws so the
+ * delivery is retried later rather than acknowledged while nobody may finish it. Never releases the other's claim.
+ */
+async function claimDelivery(deps: ProcessAlarmDeps, messageId: string): Promise<'claimed' | 'done'> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const inFlightSeconds = Math.ceil(deps.leaseWaitMs / 1000) + deps.policy.leaseSeconds;
+  const deadline = deps.clock.now().getTime() + deps.leaseWaitMs;
+  for (let attempt = 0; ; attempt++) {
+    const claim = await deps.ledger.claim(messageId, deps.clock.now(), inFlightSeconds);
+    if (claim.status !== 'in-flight') return claim.status;
+    const remaining = deadline - deps.clock.now().getTime();
+    if (remaining <= 0) {
+      throw new RetryLaterError(
+        `delivery ${messageId} is still claimed by another invocation (until ${claim.until.toISOString()}) after ` +
+          `waiting ${deps.leaseWaitMs} ms: it is not acknowledged, so Lambda's retry checks again and processes it ` +
+          'if that invocation crashed',
+      );
+    }
+    if (attempt === 0) {
+      deps.log?.info('duplicate delivery: being processed by another invocation; waiting for its outcome', {
+        messageId,
+        until: claim.until.toISOString(),
+      });
+    }
+    await sleep(Math.min(remaining, 250 * 2 ** Math.min(attempt, 3)));
   }
 }
 

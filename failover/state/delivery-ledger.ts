@@ -16,7 +16,10 @@ export type DeliveryClaim =
   | { readonly status: 'claimed' }
   /** Already processed: do nothing. */
   | { readonly status: 'done'; readonly result?: Record<string, unknown> }
-  /** Another invocation is processing it right now; if it fails, its own retry processes it. */
+  /**
+   * Another invocation is processing it, or crashed while processing it (the claim stays until `until`). Do not
+   * acknowledge it yet: wait for 'done', or retry later (failover/handler/process-alarm.ts).
+   */
   | { readonly status: 'in-flight'; readonly until: Date };
 
 export interface DeliveryLedger {

@@ -276,8 +276,16 @@ async function runSwitch(
   let t = clock.now().getTime();
   await store.recordSwitchStarted(lease, intent);
   onStage('intent', clock.now().getTime() - t);
-  const plan = plannedAlready ?? (await deps.trafficSwitch.plan(intent.request));
-  const outcome = plan.changes.length === 0 ? ZERO_OUTCOME : await deps.trafficSwitch.apply(plan, deps.onProgress);
+  let plan = plannedAlready ?? (await deps.trafficSwitch.plan(intent.request));
+  let reasserted = false;
+  if (plan.changes.length === 0) {
+    // The records are already at the target, but nobody saw them INSYNC (a holder crashed after its last batch):
+    // "done" still waits for INSYNC and the read-back, so UPSERT the same values again and apply that.
+    plan = await deps.trafficSwitch.plan(intent.request, { reassert: true });
+    reasserted = true;
+  }
+  const applied = plan.changes.length === 0 ? ZERO_OUTCOME : await deps.trafficSwitch.apply(plan, deps.onProgress);
+  const outcome = reasserted ? { ...applied, recordsChanged: 0 } : applied;
   t = clock.now().getTime();
   const routing = await store.recordSwitchDone(lease, intent, outcome, clock.now());
   onStage('record', clock.now().getTime() - t);

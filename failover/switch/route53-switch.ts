@@ -97,7 +97,7 @@ export class Route53RecordsSwitch implements TrafficSwitch {
     }
   }
 
-  async plan(request: SwitchRequest): Promise<SwitchPlan> {
+  async plan(request: SwitchRequest, options: { readonly reassert?: boolean } = {}): Promise<SwitchPlan> {
     const target = this.assertTarget(request.targetRegion);
     const stats: CallStats = { changeCalls: 0, retries: 0 };
     const current = await this.readScope(request.scope, stats);
@@ -105,7 +105,7 @@ export class Route53RecordsSwitch implements TrafficSwitch {
     const unchanged: string[] = [];
     for (const { name, label, record } of current) {
       const to = routingTarget(this.names, label, target);
-      if (record?.value === to) {
+      if (record?.value === to && !options.reassert) {
         unchanged.push(name);
         continue;
       }

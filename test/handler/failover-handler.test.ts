@@ -13,7 +13,7 @@ import { compositeAlarmMessage, metricAlarmMessage, snsEvent } from './alarm-fix
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const db = createAwsClients(['us-east-1'], motoTarget()).dynamodb['us-east-1']!;
 
-async function setup(health: Record<string, 'healthy' | 'unhealthy' | 'unknown'> = {}) {
+async function setup(health: Record<string, 'healthy' | 'unhealthy' | 'unknown'> = {}, leaseWaitMs = 60_000) {
   const tableName = uniqueName('control');
   await createControlTable(db, tableName);
   const policy = policySchema.parse({});
@@ -28,6 +28,7 @@ async function setup(health: Record<string, 'healthy' | 'unhealthy' | 'unknown'>
   const clock = new ManualClock(new Date('2026-03-01T03:00:20Z'));
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   const warn = jest.spyOn(logger, 'warn');
+  const ledger = new DynamoDeliveryLedger(db, tableName);
   const handler = createFailoverHandler({
     settings: {
       app: 'regionflip',
@@ -41,17 +42,17 @@ async function setup(health: Record<string, 'healthy' | 'unhealthy' | 'unknown'>
       policy,
     },
     store,
-    ledger: new DynamoDeliveryLedger(db, tableName),
+    ledger,
     health: new FixedHealth({ 'us-east-1': 'unhealthy', 'us-west-2': 'healthy', ...health }),
     trafficSwitch,
     notifier,
     clock,
     logger,
     metrics: new Metrics({ namespace: 'RegionFlipTest' }),
-    leaseWaitMs: 60_000,
+    leaseWaitMs,
     sleep: async (ms) => clock.advance(ms / 1000),
   });
-  return { store, trafficSwitch, notifier, clock, handler, warn };
+  return { store, ledger, trafficSwitch, notifier, clock, handler, warn };
 }
 
 describe('failover handler (control table on moto; switch, health and on-call stand-ins)', () => {
@@ -85,6 +86,39 @@ describe('failover handler (control table on moto; switch, health and on-call st
     expect(results).toEqual([{ status: 'duplicate', messageId: 'msg-dup' }]);
     expect(trafficSwitch.applied).toHaveLength(1);
     expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('GIVEN an invocation that crashed holding the delivery WHEN Lambda retries it before the claim expires THEN it is not acknowledged, and a later retry fails over', async () => {
+    const { ledger, clock, trafficSwitch, handler } = await setup();
+    const event = snsEvent(compositeAlarmMessage('us-east-1'), 'msg-crashed');
+    // The crashed invocation's claim: in flight for 180 s, never completed nor released (SIGKILL, OOM).
+    expect(await ledger.claim('msg-crashed', clock.now(), 180)).toEqual({ status: 'claimed' });
+    clock.advance(60); // Lambda's first async retry comes about a minute later
+
+    await expect(handler(event)).rejects.toThrow(/still claimed by another invocation/);
+    expect(trafficSwitch.applied).toHaveLength(0);
+
+    clock.advance(120); // the second retry, past the crashed claim
+    const { results } = await handler(event);
+    expect(results[0]).toMatchObject({ status: 'processed', switch: { outcome: 'switched', epoch: 1 } });
+    expect(trafficSwitch.regionsOf()).toEqual(['us-west-2']);
+  });
+
+  it('GIVEN a delivery being processed WHEN its duplicate arrives THEN the duplicate waits for the outcome and is acknowledged as a duplicate', async () => {
+    const { ledger, clock, trafficSwitch, handler } = await setup();
+    const event = snsEvent(compositeAlarmMessage('us-east-1'), 'msg-concurrent');
+    await ledger.claim('msg-concurrent', clock.now(), 180);
+    const completeLater = ledger.claim.bind(ledger);
+    let polls = 0;
+    jest.spyOn(ledger, 'claim').mockImplementation(async (...args) => {
+      if (++polls === 3) await ledger.complete('msg-concurrent', { decision: 'failover' });
+      return completeLater(...args);
+    });
+
+    const { results } = await handler(event);
+    expect(results).toEqual([{ status: 'duplicate', messageId: 'msg-concurrent' }]);
+    expect(polls).toBe(3);
+    expect(trafficSwitch.applied).toHaveLength(0);
   });
 
   it('GIVEN both Regions unhealthy WHEN the alarm fires THEN nothing moves, the page is audited and sent', async () => {
@@ -131,7 +165,7 @@ describe('failover handler (control table on moto; switch, health and on-call st
   });
 
   it('GIVEN the lease stays held past the wait WHEN the alarm fires THEN it throws for a retry and the delivery stays open', async () => {
-    const { store, clock, handler } = await setup();
+    const { store, clock, handler } = await setup({}, 5_000);
     await store.acquireLease('drill:stuck', 3600, clock.now());
     const event = snsEvent(compositeAlarmMessage('us-east-1'), 'msg-held');
     await expect(handler(event)).rejects.toThrow(/lease stayed held/);

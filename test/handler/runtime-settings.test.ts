@@ -59,7 +59,7 @@ describe('runtime settings of the failover Lambda', () => {
     };
     const message = problemsOf(env);
     expect(message).toContain('REGIONFLIP_SECONDARY_REGION="US West (Oregon)" must be an AWS Region code');
-    expect(message).toMatch(/REGIONFLIP_POLICY\.cooldownSeconds: /);
+    expect(message).toMatch(/REGIONFLIP_POLICY\.cooldownSeconds: .*\(got -1\): set it to /);
     expect(message).toMatch(/REGIONFLIP_POLICY\.autoFailback: automatic failback is not supported/);
   });
 

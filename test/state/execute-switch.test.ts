@@ -110,6 +110,33 @@ describe('executeSwitch (control table on moto, traffic switch stand-in)', () =>
     expect(await store.pendingSwitch()).toBeUndefined();
   });
 
+  it('GIVEN a holder crashed after its last batch, before INSYNC WHEN rerun THEN done is recorded only after the records are re-applied, INSYNC and read back', async () => {
+    const { store, trafficSwitch, clock, deps } = await setup();
+    const crashed = (await store.acquireLease('crashed-lambda', 30, clock.now()))!;
+    await store.recordSwitchStarted(crashed, {
+      id: 'crashed-intent',
+      request: toWest.switch,
+      fromRegion: 'us-east-1',
+      caller: 'automatic-failover',
+      actor: 'failover-lambda',
+      reason: 'us-east-1 unhealthy',
+      startedAt: clock.now(),
+      token: crashed.token,
+      baseEpoch: 0,
+    });
+    const allRecords = await trafficSwitch.plan(toWest.switch);
+    for (const change of allRecords.changes) trafficSwitch.records.set(change.name, change.to); // accepted, not INSYNC
+    clock.advance(31);
+
+    const rerun = await executeSwitch(deps, toWest);
+
+    expect(rerun).toMatchObject({ outcome: 'switched', epoch: 1, recovered: { mode: 'continued' } });
+    expect(trafficSwitch.applied).toHaveLength(1);
+    expect(trafficSwitch.applied[0]!.changes.map((c) => c.name).sort()).toEqual([...LABELS].sort());
+    expect(rerun.switchOutcome).toMatchObject({ recordsChanged: 0, changeIds: ['C0', 'C1', 'C2'] });
+    expect(await store.pendingSwitch()).toBeUndefined();
+  });
+
   it('GIVEN a crashed holder left a failover half-applied WHEN a failback runs THEN it finishes the failover first', async () => {
     const { store, trafficSwitch, clock, deps } = await setup();
     const crashed = (await store.acquireLease('crashed-lambda', 30, clock.now()))!;

@@ -27,13 +27,13 @@ export class InMemorySwitch implements TrafficSwitch {
     for (const label of labels) this.records.set(label, region);
   }
 
-  async plan(request: SwitchRequest): Promise<SwitchPlan> {
+  async plan(request: SwitchRequest, options: { readonly reassert?: boolean } = {}): Promise<SwitchPlan> {
     const labels = request.scope.kind === 'region' ? [...this.records.keys()] : request.scope.tenantIds;
     const changes: RecordChange[] = [];
     const unchanged: string[] = [];
     for (const label of labels) {
       const from = this.records.get(label);
-      if (from === request.targetRegion) unchanged.push(label);
+      if (from === request.targetRegion && !options.reassert) unchanged.push(label);
       else
         changes.push({
           name: label,

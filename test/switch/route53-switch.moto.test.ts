@@ -65,6 +65,17 @@ describe('Route53RecordsSwitch against moto', () => {
       ['acme', 'globex', 'shared'].map((label) => `${label}.${config.dns.zoneName}`),
     );
     expect(await sw.apply(again)).toMatchObject({ recordsChanged: 0, changeCalls: 0 });
+
+    // A rerun that must confirm INSYNC re-applies the same values: one UPSERT batch, waited on and read back.
+    const reassert = await sw.plan({ targetRegion: 'us-west-2', scope: { kind: 'region' } }, { reassert: true });
+    expect(reassert.unchanged).toEqual([]);
+    expect(reassert.changes.every((c) => c.from === c.to)).toBe(true);
+    expect(await sw.apply(reassert)).toMatchObject({
+      recordsChanged: 3,
+      changeCalls: 1,
+      changeIds: [expect.any(String)],
+    });
+    expect(await sw.plan({ targetRegion: 'us-west-2', scope: { kind: 'region' } })).toMatchObject({ changes: [] });
   });
 
   it('GIVEN a Region switch WHEN one premium tenant is moved back THEN only its record changes', async () => {
