@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { Route53DnsClient } from '../chaos/env/dns';
-import { ENV_STATE_DIR, runningEnvironment } from '../chaos/env/env-state';
+import { ENV_STATE_DIR, type EnvState, isAlive, readEnvStates } from '../chaos/env/env-state';
 import type { EnvConnection } from '../chaos/env/types';
 import { type AwsClients, type AwsTarget, awsTargetFromEnv, createAwsClients } from '../failover/aws/clients';
 import { loadConfig } from '../failover/config/load';
@@ -105,16 +105,36 @@ export function envStateDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.REGIONFLIP_ENV_STATE_DIR || ENV_STATE_DIR;
 }
 
-/** How to reach the running local environment, or an error saying how to start one. */
-export function localEnvironmentConnection(dir: string = envStateDir()): EnvConnection {
-  const running = runningEnvironment(dir);
-  if (!running) {
+/**
+ * How to reach the running local environment, or an error saying how to start one. With several running (an `env up`
+ * next to a drill or a test run), the commands refuse to guess which one to change: REGIONFLIP_ENV_ID picks one.
+ */
+export function localEnvironmentConnection(
+  dir: string = envStateDir(),
+  wanted: string | undefined = process.env.REGIONFLIP_ENV_ID,
+): EnvConnection {
+  const running = readEnvStates(dir)
+    .filter((s): s is EnvState & { connection: EnvConnection } => s.connection !== undefined && isAlive(s.runnerPid))
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  if (running.length === 0) {
     throw new Error(
       `no local environment is running (none recorded in ${dir}): start one with \`npm run -s cli -- env up\` ` +
         '(and leave it running), or use --target aws',
     );
   }
-  return running.connection;
+  const list = running.map((s) => `${s.id} (started ${s.startedAt})`).join(', ');
+  if (wanted) {
+    const chosen = running.find((s) => s.id === wanted);
+    if (!chosen) throw new Error(`REGIONFLIP_ENV_ID="${wanted}" is not a running local environment; running: ${list}`);
+    return chosen.connection;
+  }
+  if (running.length > 1) {
+    throw new Error(
+      `${running.length} local environments are running: ${list}. Choose the one to act on with ` +
+        'REGIONFLIP_ENV_ID=<id> (`env up` prints its id), or stop the others',
+    );
+  }
+  return running[0]!.connection;
 }
 
 export async function connect(opts: ConnectOptions): Promise<RunbookContext> {

@@ -23,8 +23,9 @@ import type { ProbeResult, ServedByProbe } from './served-by-probe';
  *
  *   precheck → plan → confirm → switch (executeSwitch, the one switch) → verify → announce
  *
- * Each step is recorded as done in the control table (runbooks/progress.ts); running the same command again skips the
- * steps already done and continues, and the switch itself converges, so an interruption anywhere never switches twice.
+ * Each step is recorded as done in the control table (runbooks/progress.ts); once the switch is confirmed, running the
+ * same command again skips the steps already done and continues, and the switch itself converges, so an interruption
+ * anywhere never switches twice. Before the confirmation nothing has changed, so a rerun starts over (fresh prechecks).
  */
 
 /** Asks a human a question on the terminal; tests answer from a script. */
@@ -156,8 +157,11 @@ export async function runSwitchRunbook(
     out(`[${SWITCH_RUNBOOK_STEPS.indexOf(step) + 1}/${total}] ${step}${text ? `: ${text}` : ''}`);
 
   const stored = opts.dryRun ? undefined : await deps.progress.load(opts.operation, opts.targetRegion);
+  // A run that stopped before its switch was confirmed changed nothing: it starts over, so the prechecks and the plan are
+  // fresh (not hours old), and a run abandoned at the confirmation (Ctrl-C, a wrong Region typed) cannot block another.
+  const abandoned = stored?.status === 'running' && stored.steps.confirm === undefined ? stored : undefined;
   let run: RunbookRun;
-  if (stored && stored.status === 'running') {
+  if (stored && stored.status === 'running' && !abandoned) {
     if (JSON.stringify(stored.request) !== JSON.stringify(request)) {
       throw new RunbookUsageError(
         `an unfinished ${opts.operation} to ${opts.targetRegion} for ${describeScope(stored.request)} ` +
@@ -172,6 +176,14 @@ export async function runSwitchRunbook(
         `${run.startedAt.toISOString()} (done: ${done.join(', ') || 'nothing yet'})`,
     );
   } else {
+    if (abandoned) {
+      const done = SWITCH_RUNBOOK_STEPS.filter((s) => abandoned.steps[s]);
+      out(
+        `${opts.operation} to ${opts.targetRegion}: run ${abandoned.runId} by ${abandoned.actor} stopped before the ` +
+          `switch was confirmed (done: ${done.join(', ') || 'nothing yet'}); nothing was changed, so this run starts ` +
+          'over with fresh prechecks',
+      );
+    }
     run = {
       operation: opts.operation,
       targetRegion: opts.targetRegion,

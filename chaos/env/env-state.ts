@@ -54,13 +54,6 @@ export function readEnvStates(dir = ENV_STATE_DIR): EnvState[] {
     });
 }
 
-/** The newest environment that is up and whose runner is alive, if any. */
-export function runningEnvironment(dir = ENV_STATE_DIR): (EnvState & { connection: EnvConnection }) | undefined {
-  return readEnvStates(dir)
-    .filter((s): s is EnvState & { connection: EnvConnection } => s.connection !== undefined && isAlive(s.runnerPid))
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-}
-
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -47,7 +47,7 @@ export const failbackRunbook: Runbook = {
       verify:
         '`[5/6] verify` says every routing record reads back on us-east-1 and every probe was served by us-east-1.',
       ifItFails:
-        'Run the same command again. It continues where it stopped: finished steps are skipped, an unfinished switch is completed, nothing is switched twice. If a precheck refuses, read the reason; only if you are sure, add `--force --reason "<why>"` (both are recorded in the audit).',
+        'Run the same command again. It continues where it stopped: finished steps are skipped, an unfinished switch is completed, nothing is switched twice (a run stopped before you confirmed starts over with fresh prechecks). If a precheck refuses, read the reason; only if you are sure, add `--force --reason "<why>"` (both are recorded in the audit).',
       risky: true,
       runs: ['precheck', 'plan', 'confirm', 'switch', 'verify', 'announce'],
     },

@@ -101,27 +101,35 @@ describe('status against moto', () => {
     expect(formatStatus(report)).toContain('(control table: us-east-1)');
   });
 
-  it('GIVEN a failback interrupted after its plan WHEN status THEN it warns and says which command continues it', async () => {
-    await failOverTo(dep, SECONDARY);
-    await expect(
-      runSwitchRunbook(
-        runbookDeps(dep, {
-          afterStep: (step) => {
-            if (step === 'plan') throw new Error('laptop closed');
-          },
-        }),
-        failbackOptions(),
-      ),
-    ).rejects.toThrow('laptop closed');
+  it.each([
+    [
+      'confirm',
+      /^an unfinished failback to us-east-1 \(run .+, by alice, done: precheck, plan, confirm\): run `failback --to us-east-1` again to continue it$/,
+    ],
+    [
+      'plan',
+      /^an abandoned failback to us-east-1 \(run .+, by alice, done: precheck, plan\): stopped before the switch was confirmed, nothing was changed; the next `failback` starts over$/,
+    ],
+  ] as const)(
+    'GIVEN a failback interrupted after its %s step WHEN status THEN it warns and says what the next command does',
+    async (killedAfter, warning) => {
+      await failOverTo(dep, SECONDARY);
+      await expect(
+        runSwitchRunbook(
+          runbookDeps(dep, {
+            afterStep: (step) => {
+              if (step === killedAfter) throw new Error('laptop closed');
+            },
+          }),
+          failbackOptions(),
+        ),
+      ).rejects.toThrow('laptop closed');
 
-    const report = await statusOf(dep);
+      const report = await statusOf(dep);
 
-    expect(report.warnings).toEqual([
-      expect.stringMatching(
-        /^an unfinished failback to us-east-1 \(run .+, by alice, done: precheck, plan\): run `failback --to us-east-1` again to continue it$/,
-      ),
-    ]);
-  });
+      expect(report.warnings).toEqual([expect.stringMatching(warning)]);
+    },
+  );
 
   it('GIVEN nothing switched yet WHEN status as text THEN every tier is on the primary and there are no switches', async () => {
     const text = formatStatus(await statusOf(dep));

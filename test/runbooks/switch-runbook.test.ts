@@ -216,13 +216,20 @@ describe('failback runbook against moto', () => {
         expect((await dep.ctx.store.getRouting()).epoch).toBe(before.epoch + 1);
         const switched = await switchedEntries(dep);
         expect(switched).toHaveLength(1);
-        // A reason confirmed in the first run stays the run's reason; before confirmation, the rerun's counts.
         const doneBefore = SWITCH_RUNBOOK_STEPS.slice(0, SWITCH_RUNBOOK_STEPS.indexOf(step) + 1);
-        expect(switched[0]!.reason).toBe(doneBefore.includes('confirm') ? 'INC-1 resolved' : 'a different reason');
-        for (const s of doneBefore) {
-          expect(second.lines.some((l) => l.includes(`] ${s}: already done`))).toBe(true);
+        if (doneBefore.includes('confirm')) {
+          // Confirmed: the rerun continues the same run, with the reason confirmed in the first run.
+          expect(switched[0]!.reason).toBe('INC-1 resolved');
+          for (const s of doneBefore) {
+            expect(second.lines.some((l) => l.includes(`] ${s}: already done`))).toBe(true);
+          }
+          expect(second.lines[0]).toContain('resuming run');
+        } else {
+          // Not confirmed yet, nothing changed: the rerun starts over with fresh prechecks and its own reason.
+          expect(switched[0]!.reason).toBe('a different reason');
+          expect(second.lines[0]).toContain('starts over with fresh prechecks');
+          expect(second.lines.some((l) => l.includes('already done'))).toBe(false);
         }
-        expect(second.lines[0]).toContain('resuming run');
         expect((await dep.ctx.store.listAudit(50)).filter((e) => e.outcome === 'verified')).toHaveLength(1);
       });
     },
@@ -252,12 +259,12 @@ describe('failback runbook against moto', () => {
     expect(await switchedEntries(dep)).toHaveLength(1);
   });
 
-  it('GIVEN an unfinished run for all tenants WHEN the command runs for one tenant THEN it refuses to mix them', async () => {
+  it('GIVEN a confirmed, unfinished run for all tenants WHEN the command runs for one tenant THEN it refuses to mix them', async () => {
     await expect(
       runSwitchRunbook(
         runbookDeps(dep, {
-          afterStep: () => {
-            throw new Error('killed');
+          afterStep: (step) => {
+            if (step === 'confirm') throw new Error('killed');
           },
         }),
         failbackOptions(),
@@ -267,5 +274,41 @@ describe('failback runbook against moto', () => {
     await expect(runSwitchRunbook(runbookDeps(dep), failbackOptions({ tenantIds: ['acme'] }))).rejects.toThrow(
       'same --tenant options',
     );
+  });
+
+  it('GIVEN a run abandoned at the confirmation WHEN the target Region turns unhealthy and the command runs again THEN the prechecks run afresh and refuse', async () => {
+    const abandoned = await runSwitchRunbook(
+      runbookDeps(dep, {}, ['INC-9 over', 'typo']),
+      failbackOptions({ yes: false, reason: undefined }),
+    );
+    expect(abandoned.kind).toBe('refused');
+    await dep.setRegionAlarm(PRIMARY, 'ALARM');
+
+    const deps = runbookDeps(dep);
+    const rerun = await runSwitchRunbook(deps, failbackOptions());
+
+    expect(rerun.kind).toBe('refused');
+    if (rerun.kind === 'refused') expect(rerun.reason).toContain('target-healthy');
+    expect(await recordsOn(dep, SECONDARY)).toBe(true);
+    expect(await switchedEntries(dep)).toHaveLength(0);
+  });
+
+  it('GIVEN a run for all tenants abandoned before confirmation WHEN the command runs for one tenant THEN that run proceeds', async () => {
+    await expect(
+      runSwitchRunbook(
+        runbookDeps(dep, {
+          afterStep: (step) => {
+            if (step === 'plan') throw new Error('Ctrl-C');
+          },
+        }),
+        failbackOptions(),
+      ),
+    ).rejects.toThrow('Ctrl-C');
+
+    const result = await runSwitchRunbook(runbookDeps(dep), failbackOptions({ tenantIds: ['acme'] }));
+
+    expect(result.kind).toBe('done');
+    expect((await dep.ctx.store.getRouting()).tenantOverrides).toEqual({ acme: PRIMARY });
+    expect(await dep.ctx.progress.unfinished()).toEqual([]);
   });
 });
