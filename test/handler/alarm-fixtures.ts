@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { RuntimeSettings } from '../../failover/config/runtime-settings';
+import { policySchema } from '../../failover/config/schema';
 
 /**
  * CloudWatch alarm notifications as SNS delivers them to Lambda. The shapes follow AWS's published examples: the
@@ -99,5 +101,21 @@ export function snsEvent(message: Record<string, unknown> | string, messageId: s
         },
       },
     ],
+  };
+}
+
+/** The failover Lambda's settings for handler tests (the sample deployment); override what a test is about. */
+export function handlerSettings(overrides: Partial<RuntimeSettings> = {}): RuntimeSettings {
+  return {
+    app: 'regionflip',
+    regions: { primary: 'us-east-1', secondary: 'us-west-2' },
+    hostedZoneId: 'Z123',
+    zoneName: 'tenants.example.com',
+    ttlSeconds: 60,
+    controlTable: 'regionflip-control',
+    controlRegion: 'us-east-1',
+    oncallTopicArn: 'arn:aws:sns:us-east-1:123456789012:regionflip-oncall',
+    policy: policySchema.parse({}),
+    ...overrides,
   };
 }

@@ -1,9 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import fc from 'fast-check';
-import { policySchema } from '../../failover/config/schema';
 import { createFailoverHandler, type FailoverHandlerDeps } from '../../failover/handler/failover-handler';
-import { metricAlarmMessage, snsEvent } from './alarm-fixtures';
+import { handlerSettings, metricAlarmMessage, snsEvent } from './alarm-fixtures';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
@@ -34,17 +33,7 @@ function buildHandler() {
   const logger = new Logger({ serviceName: 'fuzz', logLevel: 'SILENT' });
   const warn = jest.spyOn(logger, 'warn');
   const handler = createFailoverHandler({
-    settings: {
-      app: 'regionflip',
-      regions: { primary: 'us-east-1', secondary: 'us-west-2' },
-      hostedZoneId: 'Z123',
-      zoneName: 'tenants.example.com',
-      ttlSeconds: 60,
-      controlTable: 'regionflip-control',
-      controlRegion: 'us-east-1',
-      oncallTopicArn: 'arn:aws:sns:us-east-1:123456789012:regionflip-oncall',
-      policy: policySchema.parse({}),
-    },
+    settings: handlerSettings(),
     ...forbiddenPorts(calls),
     logger,
     metrics: new Metrics({ namespace: 'RegionFlipFuzz' }),

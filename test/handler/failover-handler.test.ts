@@ -8,7 +8,7 @@ import { createControlTable, DynamoControlStore } from '../../failover/state/con
 import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
 import { FixedHealth, InMemorySwitch, ManualClock, RecordingNotifier } from '../state/stand-ins';
 import { motoTarget, uniqueName } from '../support/moto';
-import { compositeAlarmMessage, metricAlarmMessage, snsEvent } from './alarm-fixtures';
+import { compositeAlarmMessage, handlerSettings, metricAlarmMessage, snsEvent } from './alarm-fixtures';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const db = createAwsClients(['us-east-1'], motoTarget()).dynamodb['us-east-1']!;
@@ -30,17 +30,7 @@ async function setup(health: Record<string, 'healthy' | 'unhealthy' | 'unknown'>
   const warn = jest.spyOn(logger, 'warn');
   const ledger = new DynamoDeliveryLedger(db, tableName);
   const handler = createFailoverHandler({
-    settings: {
-      app: 'regionflip',
-      regions: { primary: 'us-east-1', secondary: 'us-west-2' },
-      hostedZoneId: 'Z123',
-      zoneName: 'tenants.example.com',
-      ttlSeconds: 60,
-      controlTable: tableName,
-      controlRegion: 'us-east-1',
-      oncallTopicArn: 'arn:aws:sns:us-east-1:123456789012:regionflip-oncall',
-      policy,
-    },
+    settings: handlerSettings({ controlTable: tableName, policy }),
     store,
     ledger,
     health: new FixedHealth({ 'us-east-1': 'unhealthy', 'us-west-2': 'healthy', ...health }),

@@ -1,4 +1,5 @@
 import { createAwsClients } from '../../failover/aws/clients';
+import type { ControlStore } from '../../failover/ports';
 import { createControlTable, DynamoControlStore } from '../../failover/state/control-table';
 import { type ExecuteSwitchRequest, executeSwitch, type SwitchDeps } from '../../failover/switch/execute-switch';
 import { motoTarget, uniqueName } from '../support/moto';
@@ -38,6 +39,22 @@ const toEast: ExecuteSwitchRequest = {
   reason: 'us-east-1 recovered',
   trigger: 'runbook:failback',
 };
+
+/** A Lambda that took the lease and wrote its intent (fail over to us-west-2), then died. */
+async function leaveCrashedFailoverIntent(store: ControlStore, clock: ManualClock): Promise<void> {
+  const crashed = (await store.acquireLease('crashed-lambda', 30, clock.now()))!;
+  await store.recordSwitchStarted(crashed, {
+    id: 'crashed-intent',
+    request: toWest.switch,
+    fromRegion: 'us-east-1',
+    caller: 'automatic-failover',
+    actor: 'failover-lambda',
+    reason: 'us-east-1 unhealthy',
+    startedAt: clock.now(),
+    token: crashed.token,
+    baseEpoch: 0,
+  });
+}
 
 describe('executeSwitch (control table on moto, traffic switch stand-in)', () => {
   it('GIVEN traffic in us-east-1 WHEN switched to us-west-2 THEN records move, epoch 1, audited, on-call told, lease released', async () => {
@@ -112,18 +129,7 @@ describe('executeSwitch (control table on moto, traffic switch stand-in)', () =>
 
   it('GIVEN a holder crashed after its last batch, before INSYNC WHEN rerun THEN done is recorded only after the records are re-applied, INSYNC and read back', async () => {
     const { store, trafficSwitch, clock, deps } = await setup();
-    const crashed = (await store.acquireLease('crashed-lambda', 30, clock.now()))!;
-    await store.recordSwitchStarted(crashed, {
-      id: 'crashed-intent',
-      request: toWest.switch,
-      fromRegion: 'us-east-1',
-      caller: 'automatic-failover',
-      actor: 'failover-lambda',
-      reason: 'us-east-1 unhealthy',
-      startedAt: clock.now(),
-      token: crashed.token,
-      baseEpoch: 0,
-    });
+    await leaveCrashedFailoverIntent(store, clock);
     const allRecords = await trafficSwitch.plan(toWest.switch);
     for (const change of allRecords.changes) trafficSwitch.records.set(change.name, change.to); // accepted, not INSYNC
     clock.advance(31);
@@ -139,18 +145,7 @@ describe('executeSwitch (control table on moto, traffic switch stand-in)', () =>
 
   it('GIVEN a crashed holder left a failover half-applied WHEN a failback runs THEN it finishes the failover first', async () => {
     const { store, trafficSwitch, clock, deps } = await setup();
-    const crashed = (await store.acquireLease('crashed-lambda', 30, clock.now()))!;
-    await store.recordSwitchStarted(crashed, {
-      id: 'crashed-intent',
-      request: toWest.switch,
-      fromRegion: 'us-east-1',
-      caller: 'automatic-failover',
-      actor: 'failover-lambda',
-      reason: 'us-east-1 unhealthy',
-      startedAt: clock.now(),
-      token: crashed.token,
-      baseEpoch: 0,
-    });
+    await leaveCrashedFailoverIntent(store, clock);
     trafficSwitch.failNextApplyAfter = 1;
     await expect(trafficSwitch.apply(await trafficSwitch.plan(toWest.switch))).rejects.toThrow();
 
