@@ -30,6 +30,16 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
     /** The composite "Region unhealthy" alarm whose actions publish to the alarm topic. */
     regionAlarm: (region: string) => `${app}-${region}-region-unhealthy`,
     componentAlarm: (region: string, kind: AlarmKind) => `${app}-${region}-${kind}`,
+    /**
+     * The outside-in availability alarm ABOUT `region`: it lives in the PEER Region (fed by the peer's probes of this
+     * Region's public tenant names) and publishes to the peer's alarm topic, so a Region that goes dark is detected and
+     * handled with nothing in it. Triggers Region failover like the composite.
+     */
+    probeAlarm: (region: string) => `${app}-${region}-probe-unavailable`,
+    /** A premium tenant's own health (its silo's load balancer), composite, in `region`: the cell scope. */
+    tenantAlarm: (region: string, tenantId: string) => `${app}-${region}-tenant-${tenantId}-unhealthy`,
+    /** Monitoring only (for example the source design's request-count alarm): notifies on-call, never fails over. */
+    monitorAlarm: (region: string, kind: string) => `${app}-${region}-monitor-${kind}`,
     /** Every alarm the failover Lambda manages starts with this prefix; others are "not under management". */
     alarmPrefix: `${app}-`,
     zone,
@@ -64,3 +74,55 @@ export function otherRegion(config: Pick<RegionFlipConfig, 'regions'>, region: s
 export function controlRegionOf(config: Pick<RegionFlipConfig, 'regions' | 'controlRegion'>): string {
   return config.controlRegion ?? config.regions.secondary;
 }
+
+/**
+ * What a managed alarm is about, from its name alone (names are the contract between the CDK app, the local
+ * environment and the Lambda; the ARN says where the alarm LIVES, which for a probe alarm is the peer Region):
+ *   region     the Region's composite verdict            → Region failover decisions
+ *   probe      outside-in availability of the Region      → Region failover decisions (lives in the peer Region)
+ *   component  one child of the composite                 → Region signal (normally only the composite notifies)
+ *   tenant     one premium tenant's silo                  → cell scope
+ *   monitor    monitoring only                            → never a failover
+ * Undefined when the name is not ours (wrong prefix, or no configured Region after it).
+ */
+export type AlarmSubject =
+  | { readonly kind: 'region' | 'probe' | 'component'; readonly region: string; readonly detail?: string }
+  | { readonly kind: 'tenant'; readonly region: string; readonly tenantId: string }
+  | { readonly kind: 'monitor'; readonly region: string; readonly detail: string };
+
+export function classifyAlarmName(
+  config: Pick<RegionFlipConfig, 'app' | 'regions'>,
+  alarmName: string,
+): AlarmSubject | undefined {
+  const prefix = `${config.app}-`;
+  if (!alarmName.startsWith(prefix)) return undefined;
+  const rest = alarmName.slice(prefix.length);
+  const region = [config.regions.primary, config.regions.secondary].find((r) => rest.startsWith(`${r}-`));
+  if (!region) return undefined;
+  const tail = rest.slice(region.length + 1);
+  if (tail === 'region-unhealthy') return { kind: 'region', region };
+  if (tail === 'probe-unavailable') return { kind: 'probe', region };
+  const tenant = /^tenant-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-unhealthy$/.exec(tail);
+  if (tenant) return { kind: 'tenant', region, tenantId: tenant[1]! };
+  if (tail.startsWith('monitor-') && tail.length > 'monitor-'.length) {
+    return { kind: 'monitor', region, detail: tail.slice('monitor-'.length) };
+  }
+  return { kind: 'component', region, detail: tail };
+}
+
+/**
+ * The metrics the failover Lambda emits (Powertools EMF, namespace "RegionFlip", dimension `service` =
+ * `<app>-failover`). The CDK app alarms on the ones that mean "a failure nobody would otherwise see".
+ */
+export const FAILOVER_METRIC = {
+  /** A notification that could not be acted on (malformed, wrong account/topic, hostile): acknowledged, never retried. */
+  rejectedMessages: 'RejectedMessages',
+  /** Telling on-call failed (the switch or page itself stands). */
+  notifyFailures: 'NotifyFailures',
+  /** Writing the audit trail failed after the fact (the switch itself stands). */
+  auditFailures: 'AuditFailures',
+  /** The routing records were found split or disagreeing with the control table. */
+  routingSplits: 'RoutingSplits',
+  /** A split or pending switch that the reconciler could not converge: it paged. */
+  unconvergedRouting: 'UnconvergedRouting',
+} as const;
