@@ -1,4 +1,4 @@
-import type { RegionHealth, RoutingState } from './core/types';
+import type { ObservedRouting, RegionHealth, RoutingState } from './core/types';
 import type { AuditEntry, SwitchIntent } from './state/model';
 
 /**
@@ -47,6 +47,8 @@ export interface SwitchOutcome {
   readonly changeCalls: number;
   readonly retries: number;
   readonly changeIds: readonly string[];
+  /** Route 53's time of the last change (ChangeInfo.SubmittedAt): the switch's time by AWS's clock, not ours. */
+  readonly submittedAt?: Date;
   readonly durationsMs: { readonly apply: number; readonly inSync: number; readonly verify: number };
 }
 
@@ -72,32 +74,83 @@ export interface TrafficSwitch {
    * Applies a plan: batches with retries on Throttling / PriorRequestNotComplete (exponential backoff, full jitter),
    * waits for every change to be INSYNC, then reads the records back. Throws if the read-back differs from the plan.
    */
-  apply(plan: SwitchPlan, onProgress?: (p: SwitchProgress) => void): Promise<SwitchOutcome>;
+  apply(plan: SwitchPlan, onProgress?: (p: SwitchProgress) => void, guard?: WriteGuard): Promise<SwitchOutcome>;
+  /**
+   * What Route 53 actually serves for every routing record (the truth of where traffic goes: ARCHITECTURE.md, "The
+   * truth model"). Reads only.
+   */
+  observe(): Promise<ObservedRouting>;
 }
 
-/** A held switch lease. `token` is the fencing token: writes made under the lease are conditional on it. */
+/**
+ * Called before EVERY change request (each batch, each retry): throws to stop the switch writing, for example because
+ * its lease is no longer provably held. The fencing token only protects the control table; this protects Route 53.
+ */
+export type WriteGuard = () => Promise<void>;
+
+/**
+ * A held switch lease. `token` is the fencing token: writes made under the lease are conditional on it. No field is a
+ * wall-clock time: a lease never depends on two machines' clocks agreeing (ARCHITECTURE.md, "The lease protocol").
+ */
 export interface Lease {
   readonly owner: string;
   readonly token: number;
-  readonly expiresAt: Date;
+  /** The record version: a new value at every acquisition and renewal, so a contender can see whether it is renewed. */
+  readonly version: string;
+  /** How long the lease lives after each acquisition or renewal, as declared in the item (contenders wait this long). */
+  readonly durationMs: number;
+  /**
+   * The holder's own deadline on ITS monotonic clock: when the last confirmed write was SENT + durationMs. A contender
+   * starts waiting only after it SAW that write, so it can never take the lease before this deadline has passed.
+   */
+  readonly validUntilMs: number;
+}
+
+/** The lease as anybody can read it (status views, "held by X" messages). */
+export interface LeaseView {
+  readonly owner: string;
+  readonly token: number;
+  readonly version: string;
+  readonly durationMs: number;
+  /** When the holder last acquired or renewed it, by the holder's clock (display only: never used to decide). */
+  readonly renewedAt?: Date;
 }
 
 /** The control table: routing state, lease, write-ahead switch intent, audit trail. */
 export interface ControlStore {
   getRouting(): Promise<RoutingState>;
-  /** Conditional write: succeeds only if no unexpired lease is held. Undefined when another holder has it. */
+  /**
+   * Takes the lease if it is free, released, or provably abandoned: this store itself has observed the SAME lease
+   * version, unrenewed, for the lease's full declared duration on its own monotonic clock. Otherwise undefined (call
+   * again later with the same store: it remembers what it has observed). `now` is recorded for display only.
+   */
   acquireLease(owner: string, ttlSeconds: number, now: Date): Promise<Lease | undefined>;
   releaseLease(lease: Lease): Promise<void>;
-  /** Extends a held lease (a switch outlasting it must not let a second caller in). Undefined if it was lost. */
-  renewLease(lease: Lease, ttlSeconds: number, now: Date): Promise<Lease | undefined>;
+  /**
+   * Extends a held lease (a conditional write on its version). Undefined when it was lost: the holder must stop
+   * writing at once. Throws when the renewal could not be made (throttling, timeout): the holder then keeps only what
+   * is left of its current validity.
+   */
+  renewLease(lease: Lease, now: Date): Promise<Lease | undefined>;
+  /** Milliseconds of validity left on this store's monotonic clock (<= 0: stop writing). */
+  leaseRemainingMs(lease: Lease): number;
+  currentLease(): Promise<LeaseView | undefined>;
   /** Written before the first Route 53 change, so a rerun after a crash finishes the switch. Fenced by the lease. */
   recordSwitchStarted(lease: Lease, intent: SwitchIntent): Promise<void>;
   /** The unfinished switch, if a previous holder crashed mid-switch. */
   pendingSwitch(): Promise<SwitchIntent | undefined>;
-  /** Written only after INSYNC and read-back: the new routing state, epoch + 1. Fenced by the lease. */
-  recordSwitchDone(lease: Lease, intent: SwitchIntent, outcome: SwitchOutcome, now: Date): Promise<RoutingState>;
+  /**
+   * Written only after INSYNC and read-back: the new routing state, epoch + 1. Fenced by the lease. `switchedAt` is
+   * Route 53's own time of the change (ChangeInfo.SubmittedAt) when there was one: not this machine's clock.
+   */
+  recordSwitchDone(lease: Lease, intent: SwitchIntent, outcome: SwitchOutcome, switchedAt: Date): Promise<RoutingState>;
   setAutomation(enabled: boolean, reason: string, actor: string, now: Date): Promise<RoutingState>;
   appendAudit(entry: AuditEntry): Promise<void>;
+  /**
+   * Appends an audit entry at most once per `key` (a delivery's retries must not write the same "paged" three times).
+   * False when an entry with this key was already written.
+   */
+  appendAuditOnce(key: string, entry: AuditEntry): Promise<boolean>;
   listAudit(limit: number): Promise<AuditEntry[]>;
 }
 

@@ -25,10 +25,19 @@ export function awsTargetFromEnv(env: NodeJS.ProcessEnv = process.env): AwsTarge
   return { endpoint };
 }
 
+/**
+ * Every AWS call gives up quickly rather than hanging to the Lambda timeout: an unresponsive endpoint (a Region going
+ * dark) fails the call, and the caller's retry (Lambda's, the switch's backoff) tries again. The switch's lease guard
+ * needs a change request to finish well inside a third of the lease (policy.leaseSeconds >= 10 locally: 3.3 s).
+ */
+export const AWS_CONNECTION_TIMEOUT_MS = 2000;
+export const AWS_REQUEST_TIMEOUT_MS = 3000;
+
 /** Client settings for one Region. Locally, moto accepts any credentials; we pass fixed ones so none are looked up. */
 export function clientConfig(region: string, target: AwsTarget, maxAttempts?: number) {
   return {
     region,
+    requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: AWS_REQUEST_TIMEOUT_MS },
     ...(target.endpoint
       ? { endpoint: target.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
       : {}),

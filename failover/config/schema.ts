@@ -38,6 +38,11 @@ export const policySchema = z
     /** At most this many automatic failovers per window; past that, page instead. */
     maxAutoFailovers: z.number().int().min(1).default(1),
     windowSeconds: z.number().int().min(1).default(3600),
+    /**
+     * An ALARM notification older than this is not acted on from the notification alone: only if the live health
+     * read still shows its Region unhealthy (a delayed retry must not move traffic on yesterday's news).
+     */
+    maxAlarmAgeSeconds: z.number().int().min(1).default(300),
     /** How long a switch lease lives before another caller may take it over (a crashed holder). */
     leaseSeconds: z.number().int().min(5).default(120),
     /** Failback is a human decision (runbooks/failback.md); the schema refuses anything else. */

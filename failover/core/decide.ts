@@ -1,87 +1,142 @@
+import { classifyAlarmName } from '../config/names';
+import { convergence } from './truth';
 import type { AlarmEvent, Decision, DecisionInput, NoopCode, PageCode, RegionHealth } from './types';
 
 /**
- * The decision core: given one alarm notification, the live health of both Regions, the routing state and the policy,
- * decide to fail over, do nothing, or page on-call. Pure: no AWS, no clock (input.now), no I/O.
+ * The decision core: given what triggered it (an alarm notification, or a reconciliation with none), the routing as
+ * observed and believed, the live health of both Regions and the policy, decide to fail over, converge routing, do
+ * nothing, or page on-call. Pure: no AWS, no clock (input.now), no I/O.
  *
  * Precedence (first rule that matches wins) and why it is in this order:
  *   1. alarm-not-managed        (noop) the alarm's name lacks the managed prefix. First, so an alarm that is not ours
  *                               never pages anybody, whatever Region it claims.
- *   2. unknown-region           (page) the alarm's Region is neither configured Region: a managed alarm we cannot
- *                               place is a wiring error a human must see, whatever its state.
- *   3. not-an-alarm-transition  (noop) only a transition INTO ALARM acts. OK and INSUFFICIENT_DATA never move traffic,
- *                               so a recovery never triggers an automatic failback: failback is a runbook step.
- *      unknown-region           (page) the control table's active Region is neither configured Region (corrupt state).
- *   4. standby-region-alarm     (noop) the alarm is the standby Region's: traffic is not there, there is nothing to move.
- *   5. active-region-recovered  (noop) the active Region's health alarm reads OK again (the alarm flapped). Unknown live
- *                               health does not count as recovered: the notification said ALARM, and we trust it.
- *   6. both-regions-unhealthy   (page) the target is unhealthy too. Target safety comes before the policy checks below:
+ *   2. unknown-region           (page) the alarm is about (or lives in) a Region neither configured: a wiring error.
+ *   3. not-an-alarm-transition  (noop) only a transition INTO ALARM acts. A recovery never triggers an automatic
+ *                               failback: failback is a runbook step.
+ *   4. routing-not-converged    (converge | page) the records are split, disagree with the table, or a switch was left
+ *                               unfinished (failover/core/truth.ts has the rule). Before any alarm rule: every other
+ *                               rule assumes it knows where traffic is, and a split is never healthy steady state.
+ *      unknown-region           (page) the table's active Region is neither configured Region (corrupt state).
+ *   5. monitor-alarm            (noop) a monitoring alarm (it notifies on-call itself); never a failover.
+ *      tenant-alarm             (page) one premium tenant's silo: that tenant's harm must reach a human; the Region
+ *                               does not move for one tenant.
+ *   6. standby-region-alarm     (page) the alarm is about the standby Region: no traffic moves, but on-call must know
+ *                               the failover target is gone.
+ *   7. active-region-recovered  (noop) the active Region's live health reads OK again (the alarm flapped).
+ *      stale-alarm              (noop) the notification is older than policy.maxAlarmAgeSeconds and live health does
+ *                               not confirm it (a late retry must not move traffic on old news).
+ *      (reconcile) active-region-healthy / active-region-health-unknown (noop): no evidence of harm, nothing to do.
+ *   8. both-regions-unhealthy   (page) the target is unhealthy too. Target safety comes before the policy checks below:
  *      target-region-unhealthy  (page) the target's health is unknown: never move into a Region we cannot see healthy.
  *      target-not-healthy-long-enough (page) healthy for less than policy.targetHealthySeconds (it may be flapping).
- *                               Before the policy rules because on-call must first learn that even a manual failover
- *                               would be unsafe; the policy pages below mean "a failover is possible, but not automatic".
- *   7. automation-disabled      (page) the kill switch is off: a human's explicit decision is the most specific reason.
- *   8. cooldown                 (page) the last switch (of any caller) was less than policy.cooldownSeconds ago.
- *   9. too-many-failovers       (page) policy.maxAutoFailovers automatic failovers already happened in the window.
- *  10. failover from the active Region (the alarm's) to the other one.
+ *   9. automation-disabled      (page) the kill switch is off: a human's explicit decision is the most specific reason.
+ *  10. cooldown                 (page) the last switch (of any caller) was less than policy.cooldownSeconds ago; a
+ *                               switch time in the future (clock skew) counts as inside the cooldown: the safe side.
+ *  11. too-many-failovers       (page) policy.maxAutoFailovers automatic failovers already happened in the window.
+ *  12. failover from the active Region to the other one.
  *
- * Composite and metric alarms are treated the same once managed: the composite carries the Region's verdict, a metric
- * alarm is one symptom, and either way the live health read (rules 5 and 6) has the last word.
+ * A probe alarm (outside-in availability of Region X, living in X's peer) counts as X's alarm: the Region it is ABOUT
+ * comes from its name, not from the ARN (which names where it lives). Composite, probe and component alarms are treated
+ * the same once managed; the live health read (rules 7 and 8) has the last word.
  */
 export function decide(input: DecisionInput): Decision {
   const { alarm, routing, policy, regions, now } = input;
-  const what = describeAlarm(alarm);
-
-  if (!alarm.alarmName.startsWith(input.managedAlarmPrefix)) {
-    return noop(
-      'alarm-not-managed',
-      `${what} is not managed by RegionFlip (its name does not start with "${input.managedAlarmPrefix}"); ignored.`,
-    );
-  }
-
   const configured = [regions.primary, regions.secondary];
-  if (!configured.includes(alarm.region)) {
-    return page(
-      'unknown-region',
-      `${what} is from Region ${alarm.region}, which is not one of this deployment's Regions (${regions.primary} and ` +
-        `${regions.secondary}); nothing was changed. Check the alarm's ARN and the configured regions.`,
-    );
+  let subjectRegion: string | undefined;
+  const what = alarm ? describeAlarm(alarm) : 'The reconciler';
+
+  if (alarm) {
+    if (!alarm.alarmName.startsWith(input.managedAlarmPrefix)) {
+      return noop(
+        'alarm-not-managed',
+        `${what} is not managed by RegionFlip (its name does not start with "${input.managedAlarmPrefix}"); ignored.`,
+      );
+    }
+    const subject = classifyAlarmName({ app: input.managedAlarmPrefix.slice(0, -1), regions }, alarm.alarmName);
+    if (!configured.includes(alarm.region) || !subject) {
+      return page(
+        'unknown-region',
+        `${what} is from Region ${alarm.region}${subject ? '' : ' and names no configured Region'}, which is not ` +
+          `this deployment's (${regions.primary} and ${regions.secondary}); nothing was changed. Check the alarm's ` +
+          'name and ARN and the configured regions.',
+      );
+    }
+    if (alarm.newState !== 'ALARM' || alarm.oldState === 'ALARM') {
+      return noop(
+        'not-an-alarm-transition',
+        `${what} is not a transition into ALARM; nothing to do. A recovery never triggers an automatic failback: ` +
+          'failback is a human decision (runbooks/failback.md).',
+      );
+    }
+    if (subject.kind === 'monitor') {
+      return noop('monitor-alarm', `${what} is a monitoring alarm (${subject.detail}): it never moves traffic.`);
+    }
+    subjectRegion = subject.region;
+    if (subject.kind === 'tenant') {
+      const converged = convergenceDecision(input);
+      if (converged) return converged;
+      return page(
+        'tenant-alarm',
+        `${what}: premium tenant "${subject.tenantId}"'s silo in ${subject.region} is unhealthy. The Region does not ` +
+          'move for one tenant; on-call decides (runbooks/manual-failover.md).',
+      );
+    }
   }
 
-  if (alarm.newState !== 'ALARM' || alarm.oldState === 'ALARM') {
-    return noop(
-      'not-an-alarm-transition',
-      `${what} is not a transition into ALARM; nothing to do. A recovery never triggers an automatic failback: ` +
-        'failback is a human decision (runbooks/failback.md).',
-    );
-  }
+  const converged = convergenceDecision(input);
+  if (converged) return converged;
 
   const active = routing.activeRegion;
   if (!configured.includes(active)) {
     return page(
       'unknown-region',
-      `${what} arrived, but the control table says traffic is in Region ${active}, which is not one of this ` +
+      `${what} acted, but the control table says traffic is in Region ${active}, which is not one of this ` +
         `deployment's Regions (${regions.primary} and ${regions.secondary}); nothing was changed. Repair the routing ` +
         'state with the runbook before automation can act.',
     );
   }
 
-  if (alarm.region !== active) {
-    return noop(
+  if (subjectRegion !== undefined && subjectRegion !== active) {
+    return page(
       'standby-region-alarm',
-      `${what} belongs to the standby Region ${alarm.region}; traffic is in ${active}, so nothing moves. The standby ` +
-        'is sick: until it recovers, a failover away from the active Region would be refused.',
+      `${what} is about the standby Region ${subjectRegion}; traffic is in ${active} and stays there. The failover ` +
+        `target is sick: until it recovers, a failover away from ${active} would be refused.`,
     );
   }
 
   const activeHealth = healthOf(input, active);
-  if (activeHealth.status === 'healthy') {
+  if (!alarm) {
+    if (activeHealth.status === 'healthy') {
+      return noop('active-region-healthy', `Routing is converged on ${active}, which reads healthy; nothing to do.`);
+    }
+    if (activeHealth.status === 'unknown') {
+      return noop(
+        'active-region-health-unknown',
+        `Routing is converged on ${active}, whose health cannot be read (${activeHealth.detail ?? 'unknown'}); ` +
+          'without evidence of harm the reconciler does not act.',
+      );
+    }
+  } else if (activeHealth.status === 'healthy') {
     return noop(
       'active-region-recovered',
       `${what} fired, but the active Region ${active} reads healthy again${since(activeHealth, now)}; the alarm ` +
         'flapped, so traffic stays.',
     );
+  } else {
+    const ageS = secondsBetween(now, alarm.stateChangeTime);
+    if (ageS > policy.maxAlarmAgeSeconds && activeHealth.status !== 'unhealthy') {
+      return noop(
+        'stale-alarm',
+        `${what} is ${ageS} s old (more than ${policy.maxAlarmAgeSeconds} s) and the live health of ${active} does ` +
+          `not confirm it (${activeHealth.status}${activeHealth.detail ? `: ${activeHealth.detail}` : ''}); not acted on.`,
+      );
+    }
   }
+  const evidence =
+    activeHealth.status === 'unhealthy'
+      ? `live health: unhealthy${inAlarm(activeHealth)}`
+      : `live health cannot be read (${activeHealth.detail ?? 'unknown'}): acting on the notification, ` +
+        `${alarm ? secondsBetween(now, alarm.stateChangeTime) : 0} s old`;
 
   const target = active === regions.primary ? regions.secondary : regions.primary;
   const targetHealth = healthOf(input, target);
@@ -128,7 +183,7 @@ export function decide(input: DecisionInput): Decision {
       return page(
         'cooldown',
         `${wouldMove}, but it is within the cooldown: last switch ${sinceSwitch} s ago, cooldown is ` +
-          `${policy.cooldownSeconds} s. On-call decides.`,
+          `${policy.cooldownSeconds} s${sinceSwitch < 0 ? ' (its time is in the future: a clock is skewed)' : ''}. On-call decides.`,
       );
     }
   }
@@ -148,11 +203,20 @@ export function decide(input: DecisionInput): Decision {
     from: active,
     to: target,
     reason:
-      `${what} reports the active Region ${active} unhealthy (live health: ${activeHealth.status}); the target ` +
+      `${what} reports the active Region ${active} unhealthy (${evidence}); the target ` +
       `Region ${target} has been healthy for ${healthyFor === undefined ? 'an unknown time' : `${healthyFor} s`} ` +
       `(required ${policy.targetHealthySeconds} s) and ${inWindow} of ${policy.maxAutoFailovers} automatic ` +
       `failover(s) were used in the last ${policy.windowSeconds} s: failing over from ${active} to ${target}.`,
   };
+}
+
+/** Rule 4: a routing state that is not consistent is converged or paged, whatever triggered the decision. */
+function convergenceDecision(input: DecisionInput): Decision | undefined {
+  if (input.truth.kind === 'consistent') return undefined;
+  const c = convergence(input.truth, input.health, input.routing.automation.enabled);
+  return c.kind === 'converge'
+    ? { kind: 'converge', to: c.to, reason: c.reason }
+    : page('routing-not-converged', c.reason);
 }
 
 function noop(code: NoopCode, reason: string): Decision {

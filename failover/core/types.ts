@@ -22,6 +22,8 @@ export interface AlarmEvent {
   readonly stateChangeTime: Date;
   /** Composite alarms carry `AlarmRule` instead of `Trigger`. */
   readonly composite: boolean;
+  /** The SNS topic it came through (checked against the deployment's alarm topics by the handler). */
+  readonly topicArn?: string;
 }
 
 /** The health of one Region, read from its alarms in that Region (never inferred from the notification alone). */
@@ -59,8 +61,12 @@ export interface RoutingState {
 }
 
 export interface DecisionInput {
-  readonly alarm: AlarmEvent;
+  /** The notification that triggered this decision; absent for a reconciliation (schedule, every invocation). */
+  readonly alarm?: AlarmEvent;
+  /** What the control table says (belief): automation, cooldown, window, the last completed switch. */
   readonly routing: RoutingState;
+  /** The routing records Route 53 serves, set against the table and any pending intent (failover/core/truth.ts). */
+  readonly truth: RoutingTruth;
   /** Health of both Regions, keyed by Region code. */
   readonly health: Readonly<Record<string, RegionHealth>>;
   readonly policy: Policy;
@@ -73,11 +79,17 @@ export interface DecisionInput {
 export type NoopCode =
   | 'alarm-not-managed'
   | 'not-an-alarm-transition'
-  | 'standby-region-alarm'
-  | 'active-region-recovered';
+  | 'monitor-alarm'
+  | 'active-region-recovered'
+  | 'stale-alarm'
+  | 'active-region-healthy'
+  | 'active-region-health-unknown';
 
 export type PageCode =
   | 'unknown-region'
+  | 'standby-region-alarm'
+  | 'tenant-alarm'
+  | 'routing-not-converged'
   | 'both-regions-unhealthy'
   | 'target-region-unhealthy'
   | 'target-not-healthy-long-enough'
@@ -88,5 +100,45 @@ export type PageCode =
 /** The tagged result of the decision core. `reason` is a sentence for humans (logs, audit, on-call message). */
 export type Decision =
   | { readonly kind: 'failover'; readonly from: string; readonly to: string; readonly reason: string }
+  /** Routing is split or a switch was left unfinished: move every record to `to` (truth.ts says which and why). */
+  | { readonly kind: 'converge'; readonly to: string; readonly reason: string }
   | { readonly kind: 'noop'; readonly code: NoopCode; readonly reason: string }
   | { readonly kind: 'page'; readonly code: PageCode; readonly reason: string };
+
+/** One routing record as Route 53 serves it. `region` is undefined when the record is missing or not recognisable. */
+export interface ObservedRecord {
+  /** `shared` (every basic and advanced tenant) or a premium tenant's id. */
+  readonly label: string;
+  readonly name: string;
+  readonly region: string | undefined;
+}
+
+/** Every routing record of the zone as read from Route 53: the truth of where traffic goes. */
+export interface ObservedRouting {
+  readonly records: readonly ObservedRecord[];
+}
+
+/**
+ * Observation set against belief (pure, failover/core/truth.ts):
+ *   consistent  every record is where the control table says (its active Region, or a tenant's override), no intent;
+ *   pending     a switch intent is left in the table (its holder crashed, or is still running if the lease is held);
+ *   split       records disagree with the table and no intent explains it (a stale writer, a hand edit).
+ */
+export type RoutingTruth =
+  | { readonly kind: 'consistent'; readonly activeRegion: string }
+  | {
+      readonly kind: 'pending';
+      readonly targetRegion: string;
+      readonly fromRegion: string;
+      readonly intentId: string;
+      readonly byRegion: Readonly<Record<string, readonly string[]>>;
+    }
+  | {
+      readonly kind: 'split';
+      /** The Region the control table names (its fenced, last completed decision). */
+      readonly tableRegion: string;
+      /** Record labels per Region they point at (`missing` for records absent or unrecognisable). */
+      readonly byRegion: Readonly<Record<string, readonly string[]>>;
+      /** Labels not where the table says. */
+      readonly stragglers: readonly string[];
+    };

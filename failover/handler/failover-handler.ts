@@ -3,8 +3,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../aws/clients';
-import { namesFor } from '../config/names';
+import { FAILOVER_METRIC, namesFor } from '../config/names';
 import type { RuntimeSettings } from '../config/runtime-settings';
+import type { AlarmEvent } from '../core/types';
 import { CloudWatchHealthReader } from '../health/alarm-health';
 import { SnsNotifier } from '../notify/sns-notifier';
 import type { ControlStore, HealthReader, Notifier, TrafficSwitch } from '../ports';
@@ -13,7 +14,7 @@ import { type DeliveryLedger, DynamoDeliveryLedger } from '../state/delivery-led
 import { type Clock, systemClock } from '../switch/execute-switch';
 import { Route53RecordsSwitch } from '../switch/route53-switch';
 import { parseSnsEvent } from './parse';
-import { type AlarmResult, processAlarm } from './process-alarm';
+import { type AlarmLog, type AlarmResult, processAlarm, type ReconcileResult, reconcile } from './process-alarm';
 
 /**
  * The failover handler, built from injected dependencies: failover.lambda.ts builds it once per cold start from the
@@ -41,6 +42,11 @@ export interface FailoverHandlerDeps {
 
 export type DeliveryResult =
   | AlarmResult
+  | {
+      readonly status: 'reconciled';
+      readonly decision: ReconcileResult['decision'];
+      readonly switch?: ReconcileResult['switch'];
+    }
   | { readonly status: 'rejected'; readonly messageId?: string; readonly reason: string };
 
 export interface FailoverHandlerResult {
@@ -56,20 +62,58 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
     deps.metrics ?? new Metrics({ namespace: 'RegionFlip', serviceName: `${deps.settings.app}-failover` });
   const names = namesFor({ app: deps.settings.app, dns: { zoneName: deps.settings.zoneName, ttlSeconds: 0 } });
 
+  const trust = deploymentTrust(deps.settings, names.alarmTopic);
+  const baseDeps = (owner: string, log: AlarmLog) => ({
+    store: deps.store,
+    ledger: deps.ledger,
+    health: deps.health,
+    trafficSwitch: deps.trafficSwitch,
+    notifier: deps.notifier,
+    clock: deps.clock ?? systemClock,
+    regions: deps.settings.regions,
+    policy: deps.settings.policy,
+    managedAlarmPrefix: names.alarmPrefix,
+    owner,
+    actor: FAILOVER_ACTOR,
+    leaseWaitMs: deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    log,
+    count: (metric: string) => metrics.addMetric(metric, MetricUnit.Count, 1),
+  });
+  const logOf = (l: Logger): AlarmLog => ({
+    info: (message, extra) => l.info(message, extra ?? {}),
+    warn: (message, extra) => l.warn(message, extra ?? {}),
+  });
+
   return async function handler(event: unknown, context?: Context): Promise<FailoverHandlerResult> {
     if (context) logger.addContext(context);
+    const owner = `${FAILOVER_ACTOR}:${context?.awsRequestId ?? randomUUID()}`;
     const results: DeliveryResult[] = [];
     try {
+      if (isScheduledEvent(event)) {
+        // EventBridge, every minute in both Regions: re-check routing truth without waiting for an alarm.
+        const result = await reconcile(baseDeps(owner, logOf(logger)));
+        logger.info('reconciled', { decision: result.decision, deferred: result.deferred });
+        results.push({
+          status: 'reconciled',
+          decision: result.decision,
+          ...(result.switch ? { switch: result.switch } : {}),
+        });
+        return { results };
+      }
       for (const parsed of parseSnsEvent(event)) {
-        if (!parsed.ok) {
+        const rejected = parsed.ok ? untrusted(parsed.alarm, trust) : parsed.reason;
+        if (rejected !== undefined) {
           logger.warn('alarm notification rejected: nothing was changed', {
-            reason: parsed.reason,
-            messageId: parsed.messageId,
+            reason: rejected,
+            messageId: parsed.ok ? parsed.alarm.messageId : parsed.messageId,
           });
-          metrics.addMetric('RejectedMessages', MetricUnit.Count, 1);
-          results.push({ status: 'rejected', reason: parsed.reason, messageId: parsed.messageId });
+          metrics.addMetric(FAILOVER_METRIC.rejectedMessages, MetricUnit.Count, 1);
+          const messageId = parsed.ok ? parsed.alarm.messageId : parsed.messageId;
+          results.push({ status: 'rejected', reason: rejected, ...(messageId ? { messageId } : {}) });
           continue;
         }
+        if (!parsed.ok) continue;
         const { alarm } = parsed;
         // A child logger per delivery: deliveries may overlap (locally, or in tests), and keys appended to a shared
         // logger would leak into the next one's lines.
@@ -81,28 +125,7 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
             alarmTransition: `${alarm.oldState}->${alarm.newState}`,
           },
         });
-        const result = await processAlarm(
-          {
-            store: deps.store,
-            ledger: deps.ledger,
-            health: deps.health,
-            trafficSwitch: deps.trafficSwitch,
-            notifier: deps.notifier,
-            clock: deps.clock ?? systemClock,
-            regions: deps.settings.regions,
-            policy: deps.settings.policy,
-            managedAlarmPrefix: names.alarmPrefix,
-            owner: `${FAILOVER_ACTOR}:${context?.awsRequestId ?? randomUUID()}`,
-            actor: FAILOVER_ACTOR,
-            leaseWaitMs: deps.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS,
-            sleep: deps.sleep,
-            log: {
-              info: (message, extra) => log.info(message, extra ?? {}),
-              warn: (message, extra) => log.warn(message, extra ?? {}),
-            },
-          },
-          alarm,
-        );
+        const result = await processAlarm(baseDeps(owner, logOf(log)), alarm);
         record(metrics, result);
         log.info('alarm notification processed', { result: summary(result) });
         results.push(result);
@@ -112,6 +135,49 @@ export function createFailoverHandler(deps: FailoverHandlerDeps) {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** EventBridge's scheduled event ("source": "aws.events", "detail-type": "Scheduled Event"). */
+function isScheduledEvent(event: unknown): boolean {
+  const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
+  return typeof e === 'object' && e !== null && e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event';
+}
+
+interface DeploymentTrust {
+  readonly partition: string;
+  readonly accountId: string;
+  readonly alarmTopicArns: readonly string[];
+}
+
+/** The account, partition and alarm topics a notification must come from: those of this deployment. */
+function deploymentTrust(settings: RuntimeSettings, alarmTopic: string): DeploymentTrust | undefined {
+  const [, partition, , , accountId] = settings.oncallTopicArn.split(':');
+  if (!partition || !accountId) return undefined;
+  const { primary, secondary } = settings.regions;
+  return {
+    partition,
+    accountId,
+    alarmTopicArns: [primary, secondary].map((r) => `arn:${partition}:sns:${r}:${accountId}:${alarmTopic}`),
+  };
+}
+
+/** Why a well-formed notification is still not ours to act on, or undefined. */
+function untrusted(alarm: AlarmEvent, trust: DeploymentTrust | undefined): string | undefined {
+  if (!trust) return undefined;
+  const partition = alarm.alarmArn.split(':')[1];
+  if (partition !== trust.partition || alarm.accountId !== trust.accountId) {
+    return (
+      `alarm ${alarm.alarmArn} is from account ${alarm.accountId} (partition ${partition}), not this deployment's ` +
+      `${trust.accountId} (${trust.partition}): acknowledged without acting. Check who publishes to the alarm topic.`
+    );
+  }
+  if (alarm.topicArn !== undefined && !trust.alarmTopicArns.includes(alarm.topicArn)) {
+    return (
+      `notification came through topic ${alarm.topicArn}, which is not one of this deployment's alarm topics ` +
+      `(${trust.alarmTopicArns.join(', ')}): acknowledged without acting. Check the topic's subscriptions.`
+    );
+  }
+  return undefined;
 }
 
 function record(metrics: Metrics, result: AlarmResult): void {
@@ -173,6 +239,11 @@ export function failoverDepsFromSettings(
       cloudwatch: clients.cloudwatch,
       regionAlarmName: names.regionAlarm,
       alarmPrefix: names.alarmPrefix,
+      probe: {
+        alarmName: names.probeAlarm,
+        peerOf: (region) =>
+          region === settings.regions.primary ? settings.regions.secondary : settings.regions.primary,
+      },
     }),
     trafficSwitch: new Route53RecordsSwitch({
       route53: clients.route53,

@@ -75,8 +75,9 @@ const snsRecordSchema = z.object({
   EventSubscriptionArn: z.string(),
   Sns: z.object({
     Type: z.literal('Notification'),
-    MessageId: z.string().min(1),
-    TopicArn: z.string().min(1),
+    // SNS MessageIds are UUIDs; a long one would also break the ledger key (DynamoDB sort keys stop at 1,024 bytes).
+    MessageId: z.string().min(1).max(100, { message: 'is longer than 100 characters (SNS MessageIds are UUIDs)' }),
+    TopicArn: z.string().min(1).max(256),
     Subject: z.string().nullish(),
     Message: z.string(),
     Timestamp: z.iso.datetime(),
@@ -116,8 +117,38 @@ function describeIssues(prefix: string, error: z.ZodError, data: unknown): strin
   return lines.join('; ') + more;
 }
 
+/** Deeper than any CloudWatch notification: deeper JSON is refused before it reaches a recursive schema or logger. */
+export const MAX_MESSAGE_DEPTH = 32;
+
+/** The nesting depth of a JSON text (brackets outside strings), stopping as soon as it passes `limit`. */
+function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
 /** Parses the alarm JSON of one SNS message. */
-export function parseAlarmMessage(messageId: string, message: string): AlarmParse {
+export function parseAlarmMessage(messageId: string, message: string, topicArn?: string): AlarmParse {
+  if (jsonDepthExceeds(message, MAX_MESSAGE_DEPTH)) {
+    return {
+      ok: false,
+      messageId,
+      reason:
+        `Sns.Message nests deeper than ${MAX_MESSAGE_DEPTH} levels (${message.length} characters): not a CloudWatch ` +
+        'alarm notification; acknowledged without acting',
+    };
+  }
   let json: unknown;
   try {
     json = JSON.parse(message);
@@ -151,22 +182,36 @@ export function parseAlarmMessage(messageId: string, message: string): AlarmPars
       reason: m.NewStateReason,
       stateChangeTime: new Date(m.StateChangeTime),
       composite: m.AlarmRule !== undefined,
+      ...(topicArn ? { topicArn } : {}),
     },
   };
 }
 
 /** Parses an SNS event into one result per record (SNS → Lambda delivers one record per event). */
 export function parseSnsEvent(event: unknown): AlarmParse[] {
+  const raw = valueAt(event, ['Records', 0, 'Sns', 'Message']);
+  if (typeof raw === 'string' && jsonDepthExceeds(raw, MAX_MESSAGE_DEPTH)) {
+    const messageId = valueAt(event, ['Records', 0, 'Sns', 'MessageId']);
+    return [
+      {
+        ok: false,
+        ...(typeof messageId === 'string' && messageId.length <= 100 ? { messageId } : {}),
+        reason: `Sns.Message nests deeper than ${MAX_MESSAGE_DEPTH} levels: not a CloudWatch alarm notification`,
+      },
+    ];
+  }
   const parsed = snsEventSchema.safeParse(event);
   if (!parsed.success) {
     const messageId = valueAt(event, ['Records', 0, 'Sns', 'MessageId']);
     return [
       {
         ok: false,
-        ...(typeof messageId === 'string' ? { messageId } : {}),
+        ...(typeof messageId === 'string' && messageId.length <= 100 ? { messageId } : {}),
         reason: `not an SNS event: ${describeIssues('', parsed.error, event)}`,
       },
     ];
   }
-  return parsed.data.Records.map((record) => parseAlarmMessage(record.Sns.MessageId, record.Sns.Message));
+  return parsed.data.Records.map((record) =>
+    parseAlarmMessage(record.Sns.MessageId, record.Sns.Message, record.Sns.TopicArn),
+  );
 }

@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { FAILOVER_METRIC } from '../config/names';
 import type { Policy } from '../config/schema';
 import { decide } from '../core/decide';
+import { assessRouting } from '../core/truth';
 import type { AlarmEvent, Decision, RegionHealth } from '../core/types';
 import type { ControlStore, HealthReader, Notifier, TrafficSwitch } from '../ports';
 import type { DeliveryLedger } from '../state/delivery-ledger';
-import type { AuditEntry } from '../state/model';
 import { type Clock, executeSwitch, type SwitchReport } from '../switch/execute-switch';
 
 /**
- * The failover use case for one parsed alarm notification: deduplicate the delivery, read routing and the live health
- * of both Regions, decide (pure core), switch on failover, audit every decision, tell on-call about failovers and pages.
+ * The failover use case for one parsed alarm notification, and the reconciler: read what Route 53 serves, the control
+ * table and any pending intent, and the live health of both Regions; decide (pure core); converge, fail over, or page;
+ * audit every decision; tell on-call about switches and pages.
  *
  * Errors: anything that failed (AWS unreachable, a switch that failed) is thrown after releasing the delivery, so
  * Lambda's async retry redelivers it and it is processed again; a duplicate of a processed delivery is a no-op.
- * A delivery another invocation is processing right now is waited for (up to `leaseWaitMs`), never acknowledged
- * unseen: if that invocation crashed, its claim stays until it expires, and acknowledging the retry meanwhile would
- * lose the alarm for good.
+ * A delivery another invocation is processing right now is waited for (up to `leaseWaitMs`), then acknowledged: the
+ * reconciler re-reads the live situation every minute, so an alarm whose processor died is still acted on.
  */
 
 export interface AlarmLog {
@@ -45,6 +46,8 @@ export interface ProcessAlarmDeps {
   readonly leaseWaitMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly log?: AlarmLog;
+  /** Counts a metric (FAILOVER_METRIC): failures nobody would otherwise see are alarmed on. */
+  readonly count?: (metric: string) => void;
 }
 
 export type AlarmResult =
@@ -54,6 +57,8 @@ export type AlarmResult =
       readonly messageId: string;
       readonly decision: Decision;
       readonly switch?: SwitchReport;
+      /** Set when the switch was left to the caller holding the lease (and to the reconciler). */
+      readonly deferred?: string;
     };
 
 /** A transient condition: throw so the delivery is retried (Lambda async retry), never acknowledged and lost. */
@@ -73,13 +78,15 @@ export async function processAlarm(deps: ProcessAlarmDeps, alarm: AlarmEvent): P
     deps.log?.info('duplicate delivery: already processed', { messageId });
     return { status: 'duplicate', messageId };
   }
+  if (claim === 'elsewhere') return { status: 'duplicate', messageId };
   try {
-    const result = await decideAndAct(deps, alarm);
+    const acted = await decideAndAct(deps, alarm);
     await deps.ledger.complete(messageId, {
-      decision: result.decision.kind,
-      ...(result.switch ? { switch: result.switch.outcome, epoch: result.switch.epoch } : {}),
+      decision: acted.decision.kind,
+      ...(acted.switch ? { switch: acted.switch.outcome, epoch: acted.switch.epoch } : {}),
+      ...(acted.deferred ? { deferred: acted.deferred } : {}),
     });
-    return result;
+    return { status: 'processed', messageId, ...acted };
   } catch (err) {
     await deps.ledger.release(messageId).catch(() => undefined);
     throw err;
@@ -87,11 +94,13 @@ export async function processAlarm(deps: ProcessAlarmDeps, alarm: AlarmEvent): P
 }
 
 /**
- * Claims the delivery, or learns that it was processed. While another invocation holds it (a concurrent duplicate, or
- * one that crashed and left its claim until it expires), waits and asks again; past `leaseWaitMs`, throws so the
- * delivery is retried later rather than acknowledged while nobody may finish it. Never releases the other's claim.
+ * Claims the delivery, or learns that it was processed. While another invocation holds it (the other Region's Lambda
+ * copy got the same message, or one crashed and left its claim until it expires), waits and asks again. Past
+ * `leaseWaitMs` with the claim still live, it acknowledges without acting ('elsewhere'): the other invocation is
+ * processing it, and if that one dies the reconciler (every minute) re-reads the live health and acts on it — so a
+ * normal slow failover never turns the second copy's wait into an error page.
  */
-async function claimDelivery(deps: ProcessAlarmDeps, messageId: string): Promise<'claimed' | 'done'> {
+async function claimDelivery(deps: ProcessAlarmDeps, messageId: string): Promise<'claimed' | 'done' | 'elsewhere'> {
   const sleep = deps.sleep ?? defaultSleep;
   const inFlightSeconds = Math.ceil(deps.leaseWaitMs / 1000) + deps.policy.leaseSeconds;
   const deadline = deps.clock.now().getTime() + deps.leaseWaitMs;
@@ -100,11 +109,11 @@ async function claimDelivery(deps: ProcessAlarmDeps, messageId: string): Promise
     if (claim.status !== 'in-flight') return claim.status;
     const remaining = deadline - deps.clock.now().getTime();
     if (remaining <= 0) {
-      throw new RetryLaterError(
-        `delivery ${messageId} is still claimed by another invocation (until ${claim.until.toISOString()}) after ` +
-          `waiting ${deps.leaseWaitMs} ms: it is not acknowledged, so Lambda's retry checks again and processes it ` +
-          'if that invocation crashed',
-      );
+      deps.log?.info('duplicate delivery: still being processed by another invocation; acknowledged', {
+        messageId,
+        until: claim.until.toISOString(),
+      });
+      return 'elsewhere';
     }
     if (attempt === 0) {
       deps.log?.info('duplicate delivery: being processed by another invocation; waiting for its outcome', {
@@ -116,47 +125,62 @@ async function claimDelivery(deps: ProcessAlarmDeps, messageId: string): Promise
   }
 }
 
-async function decideAndAct(deps: ProcessAlarmDeps, alarm: AlarmEvent): Promise<AlarmResult & { status: 'processed' }> {
-  const sleep = deps.sleep ?? defaultSleep;
-  const deadline = deps.clock.now().getTime() + deps.leaseWaitMs;
-  const trigger = `sns:${alarm.messageId} ${alarm.alarmName} (${alarm.region} ${alarm.oldState}→${alarm.newState})`;
-  for (let attempt = 1; ; attempt++) {
-    const now = deps.clock.now();
-    const routing = await deps.store.getRouting();
-    const health = await deps.health.read([deps.regions.primary, deps.regions.secondary], now);
+/** What one round of reading saw: belief, observation, health, and the truth assessed from them. */
+async function readSituation(deps: ProcessAlarmDeps) {
+  const now = deps.clock.now();
+  const [routing, intent, observed, health] = await Promise.all([
+    deps.store.getRouting(),
+    deps.store.pendingSwitch(),
+    deps.trafficSwitch.observe(),
+    deps.health.read([deps.regions.primary, deps.regions.secondary], now),
+  ]);
+  const truth = assessRouting(
+    routing,
+    intent && { id: intent.id, fromRegion: intent.fromRegion, targetRegion: intent.request.targetRegion },
+    observed,
+  );
+  return { now, routing, intent, truth, health };
+}
+
+/** At most this many converge rounds per delivery or reconciliation: each round re-reads everything. */
+const MAX_ROUNDS = 3;
+
+async function decideAndAct(
+  deps: ProcessAlarmDeps,
+  alarm: AlarmEvent | undefined,
+): Promise<{ decision: Decision; switch?: SwitchReport; deferred?: string }> {
+  const trigger = alarm
+    ? `sns:${alarm.messageId} ${alarm.alarmName} (${alarm.region} ${alarm.oldState}→${alarm.newState})`
+    : 'reconcile';
+  let last: { decision: Decision; switch?: SwitchReport; deferred?: string } | undefined;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const { now, routing, truth, health } = await readSituation(deps);
+    // After a converge round, the alarm is decided again on the converged routing.
     const decision = decide({
-      alarm,
+      ...(alarm ? { alarm } : {}),
       routing,
+      truth,
       health,
       policy: deps.policy,
       regions: deps.regions,
       managedAlarmPrefix: deps.managedAlarmPrefix,
       now,
     });
-    deps.log?.info('decision', { messageId: alarm.messageId, decision, attempt, activeRegion: routing.activeRegion });
+    deps.log?.info('decision', {
+      ...(alarm ? { messageId: alarm.messageId } : {}),
+      decision,
+      round,
+      truth: truth.kind,
+      activeRegion: routing.activeRegion,
+    });
+    if (truth.kind !== 'consistent') deps.count?.(FAILOVER_METRIC.routingSplits);
 
-    if (decision.kind !== 'failover') {
-      await audit(deps, {
-        caller: 'handler',
-        trigger,
-        decision,
-        reason: decision.reason,
-        outcome: decision.kind === 'page' ? 'paged' : 'noop',
-        epoch: routing.epoch,
-        detail: healthSummary(health),
-      });
-      if (decision.kind === 'page') {
-        await deps.notifier.notify(`RegionFlip PAGE (${decision.code}): ${alarm.alarmName}`, {
-          decision,
-          alarm: alarmSummary(alarm),
-          health,
-          routing: { activeRegion: routing.activeRegion, epoch: routing.epoch, automation: routing.automation },
-          action: 'automatic failover did not act; see runbooks/failover.md to decide by hand',
-        });
-      }
-      return { status: 'processed', messageId: alarm.messageId, decision };
+    if (decision.kind === 'noop' || decision.kind === 'page') {
+      await recordDecision(deps, alarm, decision, routing.epoch, health, now);
+      return { decision, ...(last?.switch ? { switch: last.switch } : {}) };
     }
 
+    const isConverge = decision.kind === 'converge';
     const report = await executeSwitch(
       {
         store: deps.store,
@@ -164,37 +188,138 @@ async function decideAndAct(deps: ProcessAlarmDeps, alarm: AlarmEvent): Promise<
         notifier: deps.notifier,
         clock: deps.clock,
         owner: deps.owner,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
       },
       {
         switch: { targetRegion: decision.to, scope: { kind: 'region' } },
-        caller: 'automatic-failover',
+        caller: isConverge ? 'reconciler' : 'automatic-failover',
         actor: deps.actor,
         reason: decision.reason,
         trigger,
         leaseSeconds: deps.policy.leaseSeconds,
+        // Converging may have to take over a crashed holder's lease: that takes the lease's full duration.
+        leaseWaitMs: isConverge ? Math.max(deps.leaseWaitMs, deps.policy.leaseSeconds * 1000 + 2000) : deps.leaseWaitMs,
+        ...(isConverge ? { supersedePending: true } : {}),
       },
     );
+    countSwitchFailures(deps, report);
+    last = { decision, switch: report };
+    if (report.outcome === 'lease-held' || report.leaseLost) {
+      // Another caller is switching (most likely this incident's failover, started by the other Lambda copy): it
+      // finishes, and the reconciler re-checks the truth within a minute. Nothing is lost by acknowledging.
+      const held = await deps.store.currentLease().catch(() => undefined);
+      const deferred =
+        `another caller${held ? ` (${held.owner})` : ''} holds the switch lease; it finishes the switch and the ` +
+        'reconciler re-checks the routing within a minute';
+      deps.log?.info('switch deferred', { deferred });
+      await recordDecision(deps, alarm, decision, routing.epoch, health, now, deferred);
+      return { ...last, deferred };
+    }
     if (report.outcome === 'failed') {
-      throw new RetryLaterError(`the failover switch failed (audited, on-call told): ${report.error}`);
+      throw new RetryLaterError(`the ${decision.kind} switch failed (audited, on-call told): ${report.error}`);
     }
-    if (report.outcome !== 'lease-held') {
-      return { status: 'processed', messageId: alarm.messageId, decision, switch: report };
+    if (!isConverge) {
+      // After every switch the truth is read again: a switch that left records split must not stand.
+      const after = await readSituation(deps);
+      if (after.truth.kind === 'consistent') return last;
+      deps.log?.warn('routing not consistent after the switch: converging', { truth: after.truth.kind });
     }
-    // Another caller is switching (most likely this incident's failover, started by a sibling alarm): wait for it,
-    // then decide again from the routing it leaves behind.
-    const remaining = deadline - deps.clock.now().getTime();
-    if (remaining <= 0) {
-      throw new RetryLaterError(
-        `the switch lease stayed held for ${deps.leaseWaitMs} ms; the delivery will be retried and decided again`,
-      );
-    }
-    deps.log?.info('switch lease held by another caller; waiting to decide again', { attempt });
-    await sleep(Math.min(remaining, 200 + Math.random() * 300 * Math.min(attempt, 4)));
+  }
+  if (!last) throw new Error('no decision was taken');
+  return last;
+}
+
+function countSwitchFailures(deps: ProcessAlarmDeps, report: SwitchReport): void {
+  if (report.notifyError) {
+    deps.count?.(FAILOVER_METRIC.notifyFailures);
+    deps.log?.warn('on-call could not be told about the switch (the switch stands)', { error: report.notifyError });
+  }
+  if (report.auditError) {
+    deps.count?.(FAILOVER_METRIC.auditFailures);
+    deps.log?.warn('the audit entry of the switch could not be written (the switch stands)', {
+      error: report.auditError,
+    });
   }
 }
 
-async function audit(deps: ProcessAlarmDeps, entry: Omit<AuditEntry, 'id' | 'at' | 'actor'>): Promise<void> {
-  await deps.store.appendAudit({ id: randomUUID(), at: deps.clock.now(), actor: deps.actor, ...entry });
+/** Minutes between two reconciler pages about the same unchanged situation. */
+const RECONCILE_REPAGE_MINUTES = 15;
+
+/**
+ * Audits a noop or page (once per delivery, or once per situation and quarter hour for the reconciler, so retries and
+ * a once-a-minute schedule never repeat it) and sends pages to on-call. A page that cannot be delivered is counted
+ * and audited; on the alarm path the delivery is then retried (Lambda), so the page is tried again.
+ */
+async function recordDecision(
+  deps: ProcessAlarmDeps,
+  alarm: AlarmEvent | undefined,
+  decision: Decision,
+  epoch: number,
+  health: Readonly<Record<string, RegionHealth>>,
+  now: Date,
+  deferred?: string,
+): Promise<void> {
+  if (!alarm && decision.kind === 'noop') return;
+  const code = decision.kind === 'failover' || decision.kind === 'converge' ? decision.kind : decision.code;
+  const key = alarm
+    ? `delivery:${alarm.messageId}:${decision.kind}`
+    : `reconcile:${code}:${epoch}:${Math.floor(now.getTime() / (RECONCILE_REPAGE_MINUTES * 60_000))}`;
+  const first = await deps.store.appendAuditOnce(key, {
+    id: randomUUID(),
+    at: now,
+    actor: deps.actor,
+    caller: 'handler',
+    trigger: alarm ? `sns:${alarm.messageId} ${alarm.alarmName}` : 'reconcile',
+    decision,
+    reason: deferred ? `${decision.reason} (deferred: ${deferred})` : decision.reason,
+    outcome: decision.kind === 'page' ? 'paged' : 'noop',
+    epoch,
+    detail: healthSummary(health),
+  });
+  if (decision.kind !== 'page' || (!first && !alarm)) return;
+  if (decision.code === 'routing-not-converged') deps.count?.(FAILOVER_METRIC.unconvergedRouting);
+  try {
+    await deps.notifier.notify(`RegionFlip PAGE (${decision.code})${alarm ? `: ${alarm.alarmName}` : ''}`, {
+      decision,
+      ...(alarm ? { alarm: alarmSummary(alarm) } : { trigger: 'reconciler' }),
+      health,
+      epoch,
+      action: 'automatic failover did not act; see runbooks/manual-failover.md to decide by hand',
+    });
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    deps.count?.(FAILOVER_METRIC.notifyFailures);
+    deps.log?.warn('the page could not be delivered to on-call', { error, decision: decision.code });
+    await deps.store
+      .appendAuditOnce(`${key}:undelivered`, {
+        id: randomUUID(),
+        at: deps.clock.now(),
+        actor: deps.actor,
+        caller: 'handler',
+        trigger: alarm ? `sns:${alarm.messageId}` : 'reconcile',
+        decision,
+        reason: `page not delivered: ${error}`,
+        outcome: 'failed',
+        epoch,
+      })
+      .catch(() => deps.count?.(FAILOVER_METRIC.auditFailures));
+    if (alarm) throw new RetryLaterError(`the page could not be delivered (${error}): the delivery is retried`);
+  }
+}
+
+export type ReconcileResult = {
+  readonly decision: Decision;
+  readonly switch?: SwitchReport;
+  readonly deferred?: string;
+};
+
+/**
+ * The reconciler: re-checks routing truth without waiting for an alarm (EventBridge every minute in both Regions, the
+ * local environment's timer, and after every switch) — converges a split or an unfinished switch, and re-evaluates a
+ * situation an earlier page left alone (the active Region still unhealthy once the target has been healthy long enough).
+ */
+export async function reconcile(deps: ProcessAlarmDeps): Promise<ReconcileResult> {
+  return decideAndAct(deps, undefined);
 }
 
 function alarmSummary(alarm: AlarmEvent) {

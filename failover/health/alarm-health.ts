@@ -18,6 +18,11 @@ export interface CloudWatchHealthReaderProps {
   readonly alarmPrefix: string;
   /** Each CloudWatch call is abandoned after this long, so a Region that does not answer cannot stall a failover. */
   readonly callTimeoutMs?: number;
+  /**
+   * The outside-in availability alarm about a Region (names.probeAlarm) and where it lives (the peer Region). A Region
+   * that goes dark cannot be read, but its peer's probe alarm can: detection from outside (architecture principle 9).
+   */
+  readonly probe?: { readonly alarmName: (region: string) => string; readonly peerOf: (region: string) => string };
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 3000;
@@ -47,8 +52,66 @@ export class CloudWatchHealthReader implements HealthReader {
   }
 
   async read(regions: readonly string[]): Promise<Record<string, RegionHealth>> {
-    const healths = await Promise.all(regions.map((region) => this.readRegion(region)));
+    const healths = await Promise.all(regions.map((region) => this.readWithProbe(region)));
     return Object.fromEntries(healths.map((h) => [h.region, h]));
+  }
+
+  /**
+   * The Region's own verdict combined with the peer's probe alarm about it: ALARM in either → unhealthy (a dark
+   * Region whose CloudWatch cannot be read is unhealthy when its peer cannot reach it); healthy only when its own
+   * verdict is OK and the probe alarm, where it exists and can be read, is OK too (healthy since the later of both).
+   */
+  private async readWithProbe(region: string): Promise<RegionHealth> {
+    const probe = this.props.probe;
+    const [own, outside] = await Promise.all([
+      this.readRegion(region),
+      probe ? this.readProbe(region, probe.alarmName(region), probe.peerOf(region)) : Promise.resolve(undefined),
+    ]);
+    if (!outside || outside.state === 'absent') return own;
+    const probeName = probe!.alarmName(region);
+    if (outside.state === 'ALARM') {
+      return {
+        region,
+        status: 'unhealthy',
+        ...(outside.since ? { since: outside.since } : {}),
+        alarmsInAlarm: [...new Set([...own.alarmsInAlarm, probeName])].sort(),
+        ...(own.status === 'unknown'
+          ? { detail: `${own.detail}; the probe alarm in ${probe!.peerOf(region)} is in ALARM` }
+          : {}),
+      };
+    }
+    if (own.status !== 'healthy') return own;
+    if (outside.state !== 'OK') {
+      return {
+        ...own,
+        status: 'unknown',
+        detail: `its probe alarm "${probeName}" in ${probe!.peerOf(region)} is ${outside.state}${outside.detail ? ` (${outside.detail})` : ''}`,
+      };
+    }
+    const since =
+      own.since && outside.since ? new Date(Math.max(own.since.getTime(), outside.since.getTime())) : own.since;
+    return { ...own, ...(since ? { since } : {}) };
+  }
+
+  private async readProbe(
+    region: string,
+    alarmName: string,
+    peer: string,
+  ): Promise<{ state: string; since?: Date; detail?: string }> {
+    const client = this.props.cloudwatch[peer];
+    if (!client) return { state: 'unreadable', detail: `no CloudWatch client for ${peer}` };
+    try {
+      const alarms = await this.describe(client, peer, { AlarmNames: [alarmName] });
+      const alarm = alarms.find((a) => a.AlarmName === alarmName);
+      if (!alarm) return { state: 'absent' };
+      const since = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+      return { state: alarm.StateValue ?? 'unknown', ...(since ? { since } : {}) };
+    } catch (err) {
+      return {
+        state: 'unreadable',
+        detail: `CloudWatch DescribeAlarms in ${peer} (probe of ${region}) failed: ${describeError(err, this.callTimeoutMs)}`,
+      };
+    }
   }
 
   private async readRegion(region: string): Promise<RegionHealth> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, TransactionCanceledException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -9,29 +10,20 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { createStringKeyTable } from '../aws/create-table';
 import type { AutomationState, RoutingState } from '../core/types';
-import type { ControlStore, Lease, SwitchOutcome, SwitchRequest } from '../ports';
+import type { ControlStore, Lease, LeaseView, SwitchOutcome } from '../ports';
+import { CONTROL_KEYS, intentCodec, leaseCodec, routingCodec } from './keys';
 import { type AuditEntry, defaultRouting, routingAfterSwitch, type SwitchIntent } from './model';
 
 /**
- * The control table: one DynamoDB table with string keys `pk` / `sk` and a `ttl` attribute for items that expire.
- *
- *   pk        sk                 item
- *   routing   state              activeRegion, epoch, automation, lastSwitchAt, recentAutoFailovers, tenantOverrides
- *   routing   intent             the write-ahead switch intent (present only while a switch is in flight)
- *   lease     switch             owner, token (grows with every acquisition), expiresAt
- *   audit     <ISO time>#<id>    one audit entry (sorts by time), expires after the audit retention
- *   delivery  <SNS MessageId>    deduplication of SNS deliveries (failover/state/delivery-ledger.ts)
- *
- * Dates are ISO strings: `toISOString()` output sorts and compares as text, which the lease condition relies on.
+ * The control table: one DynamoDB table with string keys `pk` / `sk` and a `ttl` attribute for items that expire. Its
+ * keys and item codecs are in keys.ts. Dates are ISO strings.
  */
 
-export const ROUTING_KEY = { pk: 'routing', sk: 'state' } as const;
-export const INTENT_KEY = { pk: 'routing', sk: 'intent' } as const;
-export const LEASE_KEY = { pk: 'lease', sk: 'switch' } as const;
-const AUDIT_PK = 'audit';
+const ROUTING_KEY = CONTROL_KEYS.routing;
+const INTENT_KEY = CONTROL_KEYS.intent;
+const LEASE_KEY = CONTROL_KEYS.lease;
+const AUDIT_PK = CONTROL_KEYS.auditPk;
 const AUDIT_RETENTION_DAYS = 400;
-/** A released lease expires at the epoch, so the next acquisition succeeds while the token keeps counting. */
-const RELEASED = new Date(0).toISOString();
 
 export interface ControlTableOptions {
   readonly tableName: string;
@@ -41,6 +33,8 @@ export interface ControlTableOptions {
   readonly automationEnabled: boolean;
   /** How long automatic failovers are remembered (the policy's `windowSeconds`). */
   readonly autoFailoverWindowSeconds: number;
+  /** This process's monotonic clock in ms (default performance.now()); tests move a manual one. */
+  readonly monotonicMs?: () => number;
 }
 
 /** A write under a lease that lost it (another holder took over) or a "done" whose epoch moved: nothing was written. */
@@ -55,7 +49,6 @@ type Item = Record<string, unknown>;
 
 const iso = (d: Date) => d.toISOString();
 const date = (v: unknown) => new Date(String(v));
-const optionalDate = (v: unknown) => (typeof v === 'string' ? new Date(v) : undefined);
 
 function automationToItem(a: AutomationState): Item {
   return {
@@ -70,27 +63,15 @@ function intentToItem(intent: SwitchIntent): Item {
   return { ...INTENT_KEY, ...intent, startedAt: iso(intent.startedAt) };
 }
 
-function intentFromItem(item: Item): SwitchIntent {
-  return {
-    id: String(item.id),
-    request: item.request as SwitchRequest,
-    fromRegion: String(item.fromRegion),
-    caller: item.caller as SwitchIntent['caller'],
-    actor: String(item.actor),
-    reason: String(item.reason),
-    startedAt: date(item.startedAt),
-    token: Number(item.token),
-    baseEpoch: Number(item.baseEpoch),
-  };
-}
+const auditTtl = (at: Date) => Math.floor(at.getTime() / 1000) + AUDIT_RETENTION_DAYS * 86400;
 
 function auditToItem(entry: AuditEntry): Item {
   return {
     pk: AUDIT_PK,
-    sk: `${iso(entry.at)}#${entry.id}`,
+    sk: CONTROL_KEYS.audit(entry.at, entry.id).sk,
     ...entry,
     at: iso(entry.at),
-    ttl: Math.floor(entry.at.getTime() / 1000) + AUDIT_RETENTION_DAYS * 86400,
+    ttl: auditTtl(entry.at),
   };
 }
 
@@ -112,10 +93,16 @@ function cancelledBecause(err: TransactionCanceledException, labels: readonly st
 }
 
 export class DynamoControlStore implements ControlStore {
+  /** The lease version this store last saw held by somebody else, and since when (its own monotonic clock). */
+  private observed: { token: number; version: string; sinceMs: number } | undefined;
+  private readonly monotonicMs: () => number;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly options: ControlTableOptions,
-  ) {}
+  ) {
+    this.monotonicMs = options.monotonicMs ?? (() => performance.now());
+  }
 
   private get table(): string {
     return this.options.tableName;
@@ -124,42 +111,74 @@ export class DynamoControlStore implements ControlStore {
   async getRouting(): Promise<RoutingState> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: ROUTING_KEY, ConsistentRead: true }));
     const fallback = defaultRouting(this.options.primaryRegion, this.options.automationEnabled);
-    const item = out.Item;
-    if (!item) return fallback;
-    const automation = item.automation as Item | undefined;
+    if (!out.Item) return fallback;
+    const item = routingCodec.decode(out.Item);
     return {
-      activeRegion: typeof item.activeRegion === 'string' ? item.activeRegion : fallback.activeRegion,
-      epoch: typeof item.epoch === 'number' ? item.epoch : 0,
-      automation: automation
-        ? {
-            enabled: Boolean(automation.enabled),
-            reason: automation.reason as string | undefined,
-            changedBy: automation.changedBy as string | undefined,
-            changedAt: optionalDate(automation.changedAt),
-          }
-        : fallback.automation,
-      lastSwitchAt: optionalDate(item.lastSwitchAt),
-      recentAutoFailovers: ((item.recentAutoFailovers as string[] | undefined) ?? []).map(date),
-      tenantOverrides: (item.tenantOverrides as Record<string, string> | undefined) ?? {},
+      activeRegion: item.activeRegion ?? fallback.activeRegion,
+      epoch: item.epoch ?? 0,
+      automation: item.automation ?? fallback.automation,
+      ...(item.lastSwitchAt ? { lastSwitchAt: item.lastSwitchAt } : {}),
+      recentAutoFailovers: item.recentAutoFailovers ?? [],
+      tenantOverrides: item.tenantOverrides ?? {},
     };
   }
 
   async acquireLease(owner: string, ttlSeconds: number, now: Date): Promise<Lease | undefined> {
-    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+    const durationMs = ttlSeconds * 1000;
+    const seen = await this.readLeaseItem();
+    let condition: string;
+    const values: Record<string, unknown> = {};
+    if (!seen) {
+      condition = 'attribute_not_exists(pk)';
+    } else if (seen.released) {
+      condition = '#version = :seen';
+      values[':seen'] = seen.version;
+    } else {
+      // Held, as far as we can see. Taking it needs proof that its holder is gone: the same version, unrenewed, for
+      // the holder's declared duration on OUR clock (never a comparison of two machines' clocks).
+      const mono = this.monotonicMs();
+      const watched = this.observed;
+      if (!watched || watched.version !== seen.version || watched.token !== seen.token) {
+        this.observed = { token: seen.token, version: seen.version, sinceMs: mono };
+        return undefined;
+      }
+      if (mono - watched.sinceMs < seen.durationMs) return undefined;
+      condition = '#version = :seen';
+      values[':seen'] = seen.version;
+    }
+    const version = randomUUID();
+    const sentAt = this.monotonicMs();
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: LEASE_KEY,
           // ADD keeps counting across releases and takeovers: a newer holder always has a larger token.
-          UpdateExpression: 'SET #owner = :owner, expiresAt = :expiresAt, acquiredAt = :now ADD #token :one',
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeNames: { '#owner': 'owner', '#token': 'token' },
-          ExpressionAttributeValues: { ':owner': owner, ':expiresAt': iso(expiresAt), ':now': iso(now), ':one': 1 },
+          UpdateExpression:
+            'SET #owner = :owner, #version = :version, durationMs = :duration, released = :false, renewedAt = :now ' +
+            'ADD #token :one',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#owner': 'owner', '#token': 'token', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ...values,
+            ':owner': owner,
+            ':version': version,
+            ':duration': durationMs,
+            ':false': false,
+            ':now': iso(now),
+            ':one': 1,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const lease = { owner, token: Number(out.Attributes?.token), expiresAt };
+      const lease: Lease = {
+        owner,
+        token: Number(out.Attributes?.token),
+        version,
+        durationMs,
+        validUntilMs: sentAt + durationMs,
+      };
+      this.observed = undefined;
       return (await this.holds(lease)) ? lease : undefined;
     } catch (err) {
       if (isConditionFailure(err)) return undefined;
@@ -170,11 +189,11 @@ export class DynamoControlStore implements ControlStore {
   /**
    * Reads the lease back. DynamoDB applies a conditional update atomically, but not every endpoint does (moto serves
    * requests on threads without item locks), so a racing writer could slip in between condition and write; the loser
-   * then sees the winner's owner here and backs off. Owners must therefore be unique per caller.
+   * then sees the winner's version here and backs off.
    */
   private async holds(lease: Lease): Promise<boolean> {
-    const current = await this.currentLease();
-    return current?.owner === lease.owner && current.token === lease.token;
+    const current = await this.readLeaseItem();
+    return current?.owner === lease.owner && current.token === lease.token && current.version === lease.version;
   }
 
   async releaseLease(lease: Lease): Promise<void> {
@@ -183,48 +202,76 @@ export class DynamoControlStore implements ControlStore {
         new UpdateCommand({
           TableName: this.table,
           Key: LEASE_KEY,
-          UpdateExpression: 'SET expiresAt = :released',
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':released': RELEASED, ':token': lease.token },
+          UpdateExpression: 'SET released = :true, #version = :version',
+          ConditionExpression: '#token = :token AND #owner = :owner',
+          ExpressionAttributeNames: { '#token': 'token', '#owner': 'owner', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':version': randomUUID(),
+            ':token': lease.token,
+            ':owner': lease.owner,
+          },
         }),
       );
     } catch (err) {
-      // Someone took the lease over after ours expired: it is theirs now, not ours to release.
+      // Someone took the lease over after ours lapsed: it is theirs now, not ours to release.
       if (!isConditionFailure(err)) throw err;
     }
   }
 
-  async renewLease(lease: Lease, ttlSeconds: number, now: Date): Promise<Lease | undefined> {
-    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+  async renewLease(lease: Lease, now: Date): Promise<Lease | undefined> {
+    const version = randomUUID();
+    const sentAt = this.monotonicMs();
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: LEASE_KEY,
-          UpdateExpression: 'SET expiresAt = :expiresAt',
-          ConditionExpression: '#token = :token AND #owner = :owner AND expiresAt >= :now',
-          ExpressionAttributeNames: { '#token': 'token', '#owner': 'owner' },
+          UpdateExpression: 'SET #version = :version, renewedAt = :now',
+          ConditionExpression: '#token = :token AND #owner = :owner AND #version = :mine AND released = :false',
+          ExpressionAttributeNames: { '#token': 'token', '#owner': 'owner', '#version': 'version' },
           ExpressionAttributeValues: {
-            ':expiresAt': iso(expiresAt),
+            ':version': version,
+            ':mine': lease.version,
             ':token': lease.token,
             ':owner': lease.owner,
+            ':false': false,
             ':now': iso(now),
           },
         }),
       );
-      return { ...lease, expiresAt };
+      return { ...lease, version, validUntilMs: sentAt + lease.durationMs };
     } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+      // A renewal whose answer was lost (a timeout after the write landed) left a version we chose: still ours.
+      const current = await this.readLeaseItem();
+      if (current && !current.released && current.owner === lease.owner && current.token === lease.token) {
+        return { ...lease, version: current.version };
+      }
+      return undefined;
     }
   }
 
-  /** The lease's current holder (for status and for a "lease held by X" message). */
-  async currentLease(): Promise<Lease | undefined> {
+  leaseRemainingMs(lease: Lease): number {
+    return lease.validUntilMs - this.monotonicMs();
+  }
+
+  /** The lease's current holder (for status and for a "lease held by X" message); undefined when free or released. */
+  async currentLease(): Promise<LeaseView | undefined> {
+    const item = await this.readLeaseItem();
+    if (!item || item.released) return undefined;
+    return {
+      owner: item.owner,
+      token: item.token,
+      version: item.version,
+      durationMs: item.durationMs,
+      ...(item.renewedAt ? { renewedAt: item.renewedAt } : {}),
+    };
+  }
+
+  private async readLeaseItem() {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: LEASE_KEY, ConsistentRead: true }));
-    if (!out.Item || out.Item.expiresAt === RELEASED) return undefined;
-    return { owner: String(out.Item.owner), token: Number(out.Item.token), expiresAt: date(out.Item.expiresAt) };
+    return out.Item ? leaseCodec.decode(out.Item) : undefined;
   }
 
   private leaseCheck(lease: Lease) {
@@ -262,15 +309,16 @@ export class DynamoControlStore implements ControlStore {
 
   async pendingSwitch(): Promise<SwitchIntent | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: INTENT_KEY, ConsistentRead: true }));
-    return out.Item ? intentFromItem(out.Item) : undefined;
+    return out.Item ? intentCodec.decode(out.Item) : undefined;
   }
 
   async recordSwitchDone(
     lease: Lease,
     intent: SwitchIntent,
     _outcome: SwitchOutcome,
-    now: Date,
+    switchedAt: Date,
   ): Promise<RoutingState> {
+    const now = switchedAt;
     const current = await this.getRouting();
     if (current.epoch !== intent.baseEpoch) {
       throw new FencedWriteError(
@@ -347,6 +395,40 @@ export class DynamoControlStore implements ControlStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  async appendAuditOnce(key: string, entry: AuditEntry): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...CONTROL_KEYS.auditOnce(key),
+                  auditSk: CONTROL_KEYS.audit(entry.at, entry.id).sk,
+                  ttl: auditTtl(entry.at),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: { TableName: this.table, Item: auditToItem(entry), ConditionExpression: 'attribute_not_exists(pk)' },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return false;
+      }
+      throw err;
+    }
   }
 
   /** Newest first. */

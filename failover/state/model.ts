@@ -2,7 +2,7 @@ import type { Decision, RoutingState } from '../core/types';
 import type { SwitchOutcome, SwitchRequest } from '../ports';
 
 /** Who asked for a switch. The same switch code serves all three callers. */
-export type SwitchCaller = 'automatic-failover' | 'manual-failover' | 'manual-failback' | 'drill';
+export type SwitchCaller = 'automatic-failover' | 'manual-failover' | 'manual-failback' | 'drill' | 'reconciler';
 
 /** The write-ahead record of a switch in flight (control table), so a crash mid-switch is finished by a rerun. */
 export interface SwitchIntent {

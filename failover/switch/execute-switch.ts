@@ -39,6 +39,7 @@ export interface SwitchDeps {
   readonly owner: string;
   /** Sees every progress event of the Route 53 apply (a CLI progress bar, a drill's timeline, a test's kill point). */
   readonly onProgress?: (progress: SwitchProgress) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ExecuteSwitchRequest {
@@ -50,6 +51,16 @@ export interface ExecuteSwitchRequest {
   /** What started it: `sns:<MessageId> <alarm>`, `runbook:failback step 4`, `drill:<id>`. */
   readonly trigger: string;
   readonly leaseSeconds: number;
+  /**
+   * While another caller holds the lease, keep asking for this long (0: ask once). Taking over a crashed holder's
+   * lease needs the lease's full duration of observation (ARCHITECTURE.md, "The lease protocol").
+   */
+  readonly leaseWaitMs?: number;
+  /**
+   * A pending intent of a crashed holder is normally finished first. With this set (the reconciler's converge, which
+   * has already chosen where the records must go — possibly back where they came from), it is replaced instead.
+   */
+  readonly supersedePending?: boolean;
 }
 
 export interface SwitchStageDurations {
@@ -79,11 +90,15 @@ export interface SwitchReport {
   readonly epoch?: number;
   readonly routing?: RoutingState;
   /** The crashed holder's intent this run finished first (a different target) or continued (the same target). */
-  readonly recovered?: { readonly intent: SwitchIntent; readonly mode: 'finished' | 'continued' };
+  readonly recovered?: { readonly intent: SwitchIntent; readonly mode: 'finished' | 'continued' | 'superseded' };
   readonly durationsMs: SwitchStageDurations;
   readonly error?: string;
   /** Set when notifying on-call failed: the switch itself stands. */
   readonly notifyError?: string;
+  /** Set when writing the audit entry failed after the switch was recorded done: the switch itself stands. */
+  readonly auditError?: string;
+  /** Set when the lease was lost mid-switch: the switch stopped writing at once (see `error`). */
+  readonly leaseLost?: boolean;
 }
 
 const sameRequest = (a: SwitchRequest, b: SwitchRequest) => JSON.stringify(a) === JSON.stringify(b);
@@ -124,20 +139,20 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
   });
 
   let t = clock.now().getTime();
-  const lease = await store.acquireLease(deps.owner, req.leaseSeconds, clock.now());
+  const lease = await acquireWithin(deps, req);
   durations.lease = since(t);
   if (!lease) return finish({ outcome: 'lease-held' });
 
-  const heartbeat = keepLease(deps, lease, req.leaseSeconds);
+  const holder = new LeaseHolder(deps, lease);
   let plan: SwitchPlan | undefined;
   let recovered: SwitchReport['recovered'];
   try {
     t = clock.now().getTime();
     const pending = await store.pendingSwitch();
-    if (pending && !sameRequest(pending.request, req.switch)) {
+    if (pending && !sameRequest(pending.request, req.switch) && !req.supersedePending) {
       // A crashed holder left another switch half-applied: finish it, so records and routing state agree again,
       // before planning ours from a known state.
-      const done = await runSwitch(deps, lease, { ...pending, token: lease.token }, () => {});
+      const done = await runSwitch(deps, holder, { ...pending, token: lease.token }, () => {});
       recovered = { intent: pending, mode: 'finished' };
       await audit(store, clock, {
         caller: pending.caller,
@@ -149,6 +164,9 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
         outcome: 'switched',
         epoch: done.routing.epoch,
       });
+    } else if (pending && !sameRequest(pending.request, req.switch)) {
+      // The reconciler decided where the records go: this switch replaces the crashed holder's intent.
+      recovered = { intent: pending, mode: 'superseded' };
     } else if (pending) {
       recovered = { intent: pending, mode: 'continued' };
     }
@@ -158,7 +176,7 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
     const routing = await store.getRouting();
     plan = await deps.trafficSwitch.plan(req.switch);
     durations.plan = since(t);
-    if (plan.changes.length === 0 && routingSatisfies(routing, req.switch) && recovered?.mode !== 'continued') {
+    if (plan.changes.length === 0 && routingSatisfies(routing, req.switch) && recovered === undefined) {
       await audit(store, clock, {
         ...auditBase(req),
         reason: `${req.reason} (nothing to change: ${describeRequest(req.switch)} already)`,
@@ -181,7 +199,7 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
     };
     const done = await runSwitch(
       deps,
-      lease,
+      holder,
       intent,
       (stage, ms) => {
         durations[stage] = ms;
@@ -193,15 +211,19 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
     durations.verify = done.outcome.durationsMs.verify;
 
     const total = since(started);
-    await audit(store, clock, {
-      ...auditBase(req),
-      reason: req.reason,
-      recordsChanged: done.outcome.recordsChanged,
-      outcome: 'switched',
-      durationsMs: { ...done.outcome.durationsMs, total },
-      epoch: done.routing.epoch,
-      detail: recovered ? `${recovered.mode} the intent ${recovered.intent.id} of a crashed holder` : undefined,
-    });
+    // From here on the switch IS done (recorded under the lease): a failed audit write or announcement is reported,
+    // logged and counted by the caller — never a false "switch FAILED".
+    const auditError = await attempt(() =>
+      audit(store, clock, {
+        ...auditBase(req),
+        reason: req.reason,
+        recordsChanged: done.outcome.recordsChanged,
+        outcome: 'switched',
+        durationsMs: { ...done.outcome.durationsMs, total },
+        epoch: done.routing.epoch,
+        detail: recovered ? `${recovered.mode} the intent ${recovered.intent.id} of a crashed holder` : undefined,
+      }),
+    );
     const notifyError = await tell(deps.notifier, `RegionFlip switched ${describeRequest(req.switch)}`, {
       outcome: 'switched',
       caller: req.caller,
@@ -223,8 +245,10 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
       routing: done.routing,
       recovered,
       notifyError,
+      auditError,
     });
   } catch (err) {
+    const leaseLost = err instanceof LeaseLostError;
     const error = err instanceof Error ? err.message : String(err);
     await audit(store, clock, {
       ...auditBase(req),
@@ -239,42 +263,120 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
       reason: req.reason,
       trigger: req.trigger,
       error,
-      action: 'rerun the same switch (runbooks/failover.md): it finishes what was started',
+      action: leaseLost
+        ? 'nothing to do by hand: another caller holds the switch now, and the reconciler converges the records'
+        : 'check `regionflip status`: the reconciler finishes a pending switch within a minute, or rerun it',
     });
-    return finish({ outcome: 'failed', plan, recovered, error, notifyError });
+    return finish({ outcome: 'failed', plan, recovered, error, notifyError, ...(leaseLost ? { leaseLost } : {}) });
   } finally {
-    clearInterval(heartbeat);
-    await store.releaseLease(lease).catch(() => undefined);
+    holder.stop();
+    if (!holder.lost) await store.releaseLease(holder.current).catch(() => undefined);
+  }
+}
+
+/** The lease, asked for until `leaseWaitMs` has passed (the same store instance remembers what it observed). */
+async function acquireWithin(deps: SwitchDeps, req: ExecuteSwitchRequest): Promise<Lease | undefined> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const deadline = deps.clock.now().getTime() + (req.leaseWaitMs ?? 0);
+  for (;;) {
+    const lease = await deps.store.acquireLease(deps.owner, req.leaseSeconds, deps.clock.now());
+    if (lease) return lease;
+    const remaining = deadline - deps.clock.now().getTime();
+    if (remaining <= 0) return undefined;
+    await sleep(Math.min(remaining, 500));
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The switch lost its lease: it stopped writing (to Route 53 and to the table) the moment it could not prove it. */
+export class LeaseLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLostError';
   }
 }
 
 /**
- * Renews the lease at a third of its life while the switch runs: Route 53 batches plus the wait for INSYNC can outlast
- * it, and an expired lease would let a second caller start switching alongside. A renewal that fails means the lease
- * was lost; the fencing token then refuses this holder's "done", so nothing more is needed here.
+ * Holds the lease while a switch runs: renews it at a third of its life, and guards every Route 53 write. The guard
+ * renews first when a third of the lease has passed since the last renewal, then requires at least a third of the
+ * lease left on this process's own monotonic clock — enough for the change request it is about to send (the Route 53
+ * client's request timeout must stay below it). A renewal refused by the table means the lease is gone: lost, and
+ * every later guard throws. A renewal that fails for another reason (throttling, timeout) is retried by the next
+ * guard or heartbeat; meanwhile the validity left from the last confirmed renewal is all the holder may use.
  */
-function keepLease(deps: SwitchDeps, lease: Lease, leaseSeconds: number): NodeJS.Timeout {
-  const timer = setInterval(
-    () => {
-      deps.store.renewLease(lease, leaseSeconds, deps.clock.now()).catch(() => undefined);
-    },
-    Math.max(250, (leaseSeconds * 1000) / 3),
-  );
-  timer.unref();
-  return timer;
+class LeaseHolder {
+  current: Lease;
+  lost = false;
+  private lastError: string | undefined;
+  private renewing: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: SwitchDeps,
+    lease: Lease,
+  ) {
+    this.current = lease;
+    this.timer = setInterval(() => void this.renew(), Math.max(100, lease.durationMs / 3));
+    this.timer.unref();
+  }
+
+  private renew(): Promise<void> {
+    if (this.lost) return Promise.resolve();
+    this.renewing ??= (async () => {
+      try {
+        const renewed = await this.deps.store.renewLease(this.current, this.deps.clock.now());
+        if (renewed) {
+          this.current = renewed;
+          this.lastError = undefined;
+        } else {
+          this.lost = true;
+        }
+      } catch (err) {
+        this.lastError = err instanceof Error ? err.message : String(err);
+      } finally {
+        this.renewing = undefined;
+      }
+    })();
+    return this.renewing;
+  }
+
+  /** Throws LeaseLostError unless the lease is provably held with a third of its life left. */
+  readonly guard = async (): Promise<void> => {
+    const third = this.current.durationMs / 3;
+    if (!this.lost && this.deps.store.leaseRemainingMs(this.current) < 2 * third) await this.renew();
+    if (this.lost) {
+      throw new LeaseLostError(
+        `the switch lease (token ${this.current.token}) was taken over by another caller: stopped writing`,
+      );
+    }
+    const left = this.deps.store.leaseRemainingMs(this.current);
+    if (left < third) {
+      this.lost = true;
+      throw new LeaseLostError(
+        `the switch lease (token ${this.current.token}) could not be renewed (${this.lastError ?? 'no answer'}) and ` +
+          `has ${Math.max(0, Math.round(left))} ms left: stopped writing before another caller may take it`,
+      );
+    }
+  };
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }
 
 /** intent → apply → done, under the lease. Used for our own switch and to finish a crashed holder's. */
 async function runSwitch(
   deps: SwitchDeps,
-  lease: Lease,
+  holder: LeaseHolder,
   intent: SwitchIntent,
   onStage: (stage: 'intent' | 'record', ms: number) => void,
   plannedAlready?: SwitchPlan,
 ): Promise<{ outcome: SwitchOutcome; routing: RoutingState }> {
   const { store, clock } = deps;
   let t = clock.now().getTime();
-  await store.recordSwitchStarted(lease, intent);
+  await holder.guard();
+  await store.recordSwitchStarted(holder.current, intent);
   onStage('intent', clock.now().getTime() - t);
   let plan = plannedAlready ?? (await deps.trafficSwitch.plan(intent.request));
   let reasserted = false;
@@ -284,10 +386,13 @@ async function runSwitch(
     plan = await deps.trafficSwitch.plan(intent.request, { reassert: true });
     reasserted = true;
   }
-  const applied = plan.changes.length === 0 ? ZERO_OUTCOME : await deps.trafficSwitch.apply(plan, deps.onProgress);
+  const applied =
+    plan.changes.length === 0 ? ZERO_OUTCOME : await deps.trafficSwitch.apply(plan, deps.onProgress, holder.guard);
   const outcome = reasserted ? { ...applied, recordsChanged: 0 } : applied;
   t = clock.now().getTime();
-  const routing = await store.recordSwitchDone(lease, intent, outcome, clock.now());
+  await holder.guard();
+  // Route 53's clock, not ours, dates the switch (a skewed host must not put lastSwitchAt in the future).
+  const routing = await store.recordSwitchDone(holder.current, intent, outcome, outcome.submittedAt ?? clock.now());
   onStage('record', clock.now().getTime() - t);
   return { outcome, routing };
 }
@@ -298,6 +403,16 @@ function auditBase(req: ExecuteSwitchRequest) {
 
 async function audit(store: ControlStore, clock: Clock, entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
   await store.appendAudit({ id: randomUUID(), at: clock.now(), ...entry });
+}
+
+/** Runs `write`; its error as text, or undefined. */
+async function attempt(write: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await write();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 /** On-call must hear about it, but a failed announcement must not undo or hide a switch that happened. */

@@ -1,13 +1,14 @@
 import {
   ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
   ListResourceRecordSetsCommand,
   type ListResourceRecordSetsCommandInput,
   type ResourceRecordSet,
   type Route53Client,
+  waitUntilResourceRecordSetsChanged,
 } from '@aws-sdk/client-route-53';
 import { assertKnownRegion, type Names, SHARED_LABEL } from '../config/names';
 import type { RegionFlipConfig } from '../config/schema';
+import type { ObservedRouting } from '../core/types';
 import type {
   RecordChange,
   SwitchOutcome,
@@ -16,6 +17,7 @@ import type {
   SwitchRequest,
   SwitchScope,
   TrafficSwitch,
+  WriteGuard,
 } from '../ports';
 import { type BackoffOptions, DEFAULT_BACKOFF, withBackoff } from './backoff';
 import { batchChanges, premiumFirst } from './batch';
@@ -27,6 +29,7 @@ import {
   routingTarget,
   zoneNames,
 } from './records';
+import { listZoneRecords } from './zone-reader';
 
 export interface Route53RecordsSwitchDeps {
   readonly route53: Route53Client;
@@ -46,11 +49,8 @@ export interface Route53RecordsSwitchDeps {
 export const DEFAULT_IN_SYNC_POLL_MS = 1000;
 /** Route 53 normally propagates within 60 s. */
 export const DEFAULT_IN_SYNC_TIMEOUT_MS = 120_000;
-/** Route 53's largest ListResourceRecordSets page. */
-const PAGE_SIZE = 300;
 /** Up to this many names are read one request each; more, and one paginated listing of the zone is cheaper. */
 const PER_NAME_READ_LIMIT = 10;
-const POLL_GROWTH_CAP = 8;
 
 /** The read-back after a switch does not match the plan: something else changed the records meanwhile. */
 export class SwitchVerificationError extends Error {
@@ -121,16 +121,23 @@ export class Route53RecordsSwitch implements TrafficSwitch {
     return { request, changes: ordered, unchanged, batches: batchChanges(ordered) };
   }
 
-  async apply(plan: SwitchPlan, onProgress: (p: SwitchProgress) => void = () => {}): Promise<SwitchOutcome> {
+  async apply(
+    plan: SwitchPlan,
+    onProgress: (p: SwitchProgress) => void = () => {},
+    guard: WriteGuard = async () => {},
+  ): Promise<SwitchOutcome> {
     const target = this.assertTarget(plan.request.targetRegion);
     const stats: CallStats = { changeCalls: 0, retries: 0 };
     const started = this.now();
     const changeIds: string[] = [];
+    let submittedAt: Date | undefined;
     for (const [i, batch] of plan.batches.entries()) {
       const out = await this.call(
         'ChangeResourceRecordSets',
-        () =>
-          this.deps.route53.send(
+        async () => {
+          // Before every attempt, retries included: a switch that cannot prove its lease sends nothing more.
+          await guard();
+          return this.deps.route53.send(
             new ChangeResourceRecordSetsCommand({
               HostedZoneId: this.deps.hostedZoneId,
               ChangeBatch: {
@@ -141,11 +148,13 @@ export class Route53RecordsSwitch implements TrafficSwitch {
                 })),
               },
             }),
-          ),
+          );
+        },
         stats,
         onProgress,
         true,
       );
+      if (out.ChangeInfo?.SubmittedAt) submittedAt = out.ChangeInfo.SubmittedAt;
       const changeId = out.ChangeInfo?.Id;
       if (!changeId) throw new Error(`ChangeResourceRecordSets answered without ChangeInfo.Id (batch ${i + 1})`);
       changeIds.push(changeId);
@@ -161,6 +170,7 @@ export class Route53RecordsSwitch implements TrafficSwitch {
       changeCalls: stats.changeCalls,
       retries: stats.retries,
       changeIds,
+      ...(submittedAt ? { submittedAt } : {}),
       durationsMs: { apply: applied - started, inSync: inSync - applied, verify: this.now() - inSync },
     };
   }
@@ -169,6 +179,19 @@ export class Route53RecordsSwitch implements TrafficSwitch {
   async readRoutingRecords(): Promise<RoutingRecord[]> {
     const all = await this.listZone({ changeCalls: 0, retries: 0 }, () => {});
     return all.flatMap((rrset) => parseRoutingRecord(rrset, this.names.zone) ?? []);
+  }
+
+  async observe(): Promise<ObservedRouting> {
+    const records = await this.readRoutingRecords();
+    const observed: ObservedRouting['records'][number][] = records.map((r) => ({
+      label: r.label,
+      name: r.name,
+      region: r.region,
+    }));
+    if (!records.some((r) => r.label === SHARED_LABEL)) {
+      observed.unshift({ label: SHARED_LABEL, name: this.names.sharedRoutingRecord, region: undefined });
+    }
+    return { records: observed };
   }
 
   private assertTarget(region: string): string {
@@ -258,22 +281,8 @@ export class Route53RecordsSwitch implements TrafficSwitch {
     return found;
   }
 
-  private async listZone(stats: CallStats, onProgress: (p: SwitchProgress) => void): Promise<ResourceRecordSet[]> {
-    const all: ResourceRecordSet[] = [];
-    let next: Omit<ListResourceRecordSetsCommandInput, 'HostedZoneId'> | undefined = { MaxItems: PAGE_SIZE };
-    while (next) {
-      const page = await this.listPage(next, stats, onProgress);
-      all.push(...(page.ResourceRecordSets ?? []));
-      next = page.IsTruncated
-        ? {
-            MaxItems: PAGE_SIZE,
-            StartRecordName: page.NextRecordName,
-            StartRecordType: page.NextRecordType,
-            ...(page.NextRecordIdentifier ? { StartRecordIdentifier: page.NextRecordIdentifier } : {}),
-          }
-        : undefined;
-    }
-    return all;
+  private listZone(stats: CallStats, onProgress: (p: SwitchProgress) => void): Promise<ResourceRecordSet[]> {
+    return listZoneRecords((input) => this.listPage(input, stats, onProgress));
   }
 
   private listPage(
@@ -291,35 +300,33 @@ export class Route53RecordsSwitch implements TrafficSwitch {
     );
   }
 
+  /** The SDK's waiter on GetChange, per change, within one overall deadline. */
   private async waitInSync(
     changeIds: readonly string[],
-    stats: CallStats,
+    _stats: CallStats,
     onProgress: (p: SwitchProgress) => void,
   ): Promise<void> {
     const deadline = this.now() + this.timeoutMs;
     for (const changeId of changeIds) {
-      for (let poll = 0; ; poll++) {
-        const out = await this.call(
-          'GetChange',
-          () => this.deps.route53.send(new GetChangeCommand({ Id: changeId })),
-          stats,
-          onProgress,
-          false,
+      const leftS = Math.max(1, Math.ceil((deadline - this.now()) / 1000));
+      try {
+        await waitUntilResourceRecordSetsChanged(
+          {
+            client: this.deps.route53,
+            maxWaitTime: leftS,
+            minDelay: Math.max(0.05, this.pollMs / 1000),
+            maxDelay: Math.max(0.1, (this.pollMs * 8) / 1000),
+          },
+          { Id: changeId },
         );
-        const status = out.ChangeInfo?.Status;
-        if (status === 'INSYNC') {
-          onProgress({ type: 'in-sync', changeId });
-          break;
-        }
-        if (this.now() >= deadline) {
-          throw new Error(
-            `Route 53 change ${changeId} is still ${status ?? 'unknown'} after ${this.timeoutMs} ms (inSyncTimeoutMs): ` +
-              'Route 53 accepted it and will finish it, but the switch is not done until it is in sync; ' +
-              'rerun the switch to wait and verify, or raise inSyncTimeoutMs',
-          );
-        }
-        await this.backoff.sleep(Math.min(this.pollMs * 2 ** poll, this.pollMs * POLL_GROWTH_CAP));
+      } catch (err) {
+        throw new Error(
+          `Route 53 change ${changeId} is not INSYNC after ${this.timeoutMs} ms (inSyncTimeoutMs): ` +
+            `${(err as Error).message}. Route 53 accepted it and will finish it, but the switch is not done until it ` +
+            'is in sync; the reconciler (or a rerun) waits and verifies',
+        );
       }
+      onProgress({ type: 'in-sync', changeId });
     }
   }
 

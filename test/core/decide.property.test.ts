@@ -14,6 +14,7 @@ const policyArb: fc.Arbitrary<Policy> = fc.record({
   targetHealthySeconds: fc.integer({ min: 0, max: 900 }),
   maxAutoFailovers: fc.integer({ min: 1, max: 3 }),
   windowSeconds: fc.integer({ min: 1, max: 7200 }),
+  maxAlarmAgeSeconds: fc.integer({ min: 1, max: 900 }),
   leaseSeconds: fc.integer({ min: 5, max: 300 }),
   autoFailback: fc.constant(false as const),
 });
@@ -89,20 +90,27 @@ function routingArb(now: Date): fc.Arbitrary<RoutingState> {
   });
 }
 
-const inputArb: fc.Arbitrary<DecisionInput> = nowArb.chain((now) =>
-  fc.record({
-    alarm: alarmArb(now),
-    routing: routingArb(now),
-    health: healthMapArb(now),
-    policy: policyArb,
-    regions: fc.constant(REGIONS),
-    managedAlarmPrefix: fc.constant(PREFIX),
-    now: fc.constant(now),
-  }),
+const inputArb = nowArb.chain((now) =>
+  fc
+    .record({
+      alarm: alarmArb(now),
+      routing: routingArb(now),
+      health: healthMapArb(now),
+      policy: policyArb,
+      regions: fc.constant(REGIONS),
+      managedAlarmPrefix: fc.constant(PREFIX),
+      now: fc.constant(now),
+    })
+    .map((i) => ({ ...i, truth: consistentTruth(i.routing) })),
 );
 
+/** Routing records that agree with the table: the steady state these properties are about (truth.ts has its own). */
+function consistentTruth(routing: RoutingState): DecisionInput['truth'] {
+  return { kind: 'consistent', activeRegion: routing.activeRegion };
+}
+
 /** The alarm is one the core acts on: managed, of the active Region, a transition into ALARM. */
-function isActionable(input: DecisionInput): boolean {
+function isActionable(input: DecisionInput & { alarm: AlarmEvent }): boolean {
   const { alarm, routing } = input;
   return (
     alarm.alarmName.startsWith(PREFIX) &&
@@ -222,6 +230,7 @@ describe('decide (properties)', () => {
             const d = decide({
               alarm,
               routing,
+              truth: consistentTruth(routing),
               health: { [PRIMARY]: shift(step.primaryHealth), [SECONDARY]: shift(step.secondaryHealth) },
               policy,
               regions: REGIONS,

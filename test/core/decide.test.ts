@@ -82,7 +82,7 @@ describe('decide', () => {
 
   describe('which Region', () => {
     it.each([true, false])(
-      'GIVEN a standby Region ALARM (composite=%s) WHEN deciding THEN it is a noop',
+      'GIVEN a standby Region ALARM (composite=%s) WHEN deciding THEN nothing moves and on-call is paged (the target is gone)',
       (composite) => {
         const d = decide(
           anInput({
@@ -90,7 +90,7 @@ describe('decide', () => {
             health: { [PRIMARY]: health(PRIMARY, 'healthy'), [SECONDARY]: health(SECONDARY, 'unhealthy') },
           }),
         );
-        expectCode(d, 'noop', 'standby-region-alarm');
+        expectCode(d, 'page', 'standby-region-alarm');
         expect(d.reason).toContain(`standby Region ${SECONDARY}`);
         expect(d.reason).toContain(`traffic is in ${PRIMARY}`);
       },

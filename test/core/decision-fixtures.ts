@@ -55,9 +55,11 @@ export function health(
   };
 }
 
-export function anInput(overrides: Partial<DecisionInput> = {}): DecisionInput {
+export function anInput(overrides: Partial<DecisionInput> = {}): DecisionInput & { alarm: AlarmEvent } {
+  const routing = overrides.routing ?? aRouting();
   return {
     alarm: anAlarm(),
+    truth: { kind: 'consistent', activeRegion: routing.activeRegion },
     routing: aRouting(),
     health: { [PRIMARY]: health(PRIMARY, 'unhealthy', 30), [SECONDARY]: health(SECONDARY, 'healthy') },
     policy: policySchema.parse({}),
@@ -65,7 +67,7 @@ export function anInput(overrides: Partial<DecisionInput> = {}): DecisionInput {
     managedAlarmPrefix: PREFIX,
     now: NOW,
     ...overrides,
-  };
+  } as DecisionInput & { alarm: AlarmEvent };
 }
 
 /**

@@ -23,7 +23,12 @@ function forbiddenPorts(calls: string[]) {
     store: port<FailoverHandlerDeps['store']>('store'),
     ledger: port<FailoverHandlerDeps['ledger']>('ledger'),
     health: port<FailoverHandlerDeps['health']>('health'),
-    trafficSwitch: { mode: 'route53-records' as const, plan: trafficSwitch.plan, apply: trafficSwitch.apply },
+    trafficSwitch: {
+      mode: 'route53-records' as const,
+      plan: trafficSwitch.plan,
+      apply: trafficSwitch.apply,
+      observe: trafficSwitch.observe,
+    },
     notifier: port<FailoverHandlerDeps['notifier']>('notifier'),
   };
 }

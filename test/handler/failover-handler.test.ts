@@ -17,15 +17,16 @@ async function setup(health: Record<string, 'healthy' | 'unhealthy' | 'unknown'>
   const tableName = uniqueName('control');
   await createControlTable(db, tableName);
   const policy = policySchema.parse({});
+  const clock = new ManualClock(new Date('2026-03-01T03:00:20Z'));
   const store = new DynamoControlStore(db, {
     tableName,
     primaryRegion: 'us-east-1',
     automationEnabled: true,
     autoFailoverWindowSeconds: policy.windowSeconds,
+    monotonicMs: clock.monotonicMs,
   });
   const trafficSwitch = new InMemorySwitch(['acme', 'globex', 'shared'], 'us-east-1');
   const notifier = new RecordingNotifier();
-  const clock = new ManualClock(new Date('2026-03-01T03:00:20Z'));
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   const warn = jest.spyOn(logger, 'warn');
   const ledger = new DynamoDeliveryLedger(db, tableName);
@@ -78,14 +79,14 @@ describe('failover handler (control table on moto; switch, health and on-call st
     expect(notifier.sent).toHaveLength(1);
   });
 
-  it('GIVEN an invocation that crashed holding the delivery WHEN Lambda retries it before the claim expires THEN it is not acknowledged, and a later retry fails over', async () => {
+  it('GIVEN an invocation that crashed holding the delivery WHEN Lambda retries it before the claim expires THEN it is acknowledged without acting (the reconciler covers it), and a retry past the claim fails over', async () => {
     const { ledger, clock, trafficSwitch, handler } = await setup();
     const event = snsEvent(compositeAlarmMessage('us-east-1'), 'msg-crashed');
     // The crashed invocation's claim: in flight for 180 s, never completed nor released (SIGKILL, OOM).
     expect(await ledger.claim('msg-crashed', clock.now(), 180)).toEqual({ status: 'claimed' });
     clock.advance(60); // Lambda's first async retry comes about a minute later
 
-    await expect(handler(event)).rejects.toThrow(/still claimed by another invocation/);
+    expect((await handler(event)).results).toEqual([{ status: 'duplicate', messageId: 'msg-crashed' }]);
     expect(trafficSwitch.applied).toHaveLength(0);
 
     clock.advance(120); // the second retry, past the crashed claim
@@ -154,12 +155,18 @@ describe('failover handler (control table on moto; switch, health and on-call st
     expect(trafficSwitch.regionsOf()).toEqual(['us-west-2']);
   });
 
-  it('GIVEN the lease stays held past the wait WHEN the alarm fires THEN it throws for a retry and the delivery stays open', async () => {
-    const { store, clock, handler } = await setup({}, 5_000);
+  it('GIVEN the lease stays held past the wait WHEN the alarm fires THEN it is acknowledged as deferred to the holder, no error page, nothing moved', async () => {
+    const { store, clock, trafficSwitch, handler } = await setup({}, 5_000);
     await store.acquireLease('drill:stuck', 3600, clock.now());
     const event = snsEvent(compositeAlarmMessage('us-east-1'), 'msg-held');
-    await expect(handler(event)).rejects.toThrow(/lease stayed held/);
-    await expect(handler(event)).rejects.toThrow(/lease stayed held/);
+    const { results } = await handler(event);
+    expect(results[0]).toMatchObject({
+      status: 'processed',
+      decision: { kind: 'failover' },
+      deferred: expect.stringContaining('drill:stuck'),
+    });
+    expect(trafficSwitch.applied).toHaveLength(0);
+    expect((await handler(event)).results).toEqual([{ status: 'duplicate', messageId: 'msg-held' }]);
   });
 
   it('GIVEN a malformed message WHEN handled THEN it is logged with the reason and acknowledged without a change', async () => {

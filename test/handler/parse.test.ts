@@ -22,6 +22,7 @@ describe('parseSnsEvent', () => {
         oldState: 'OK',
         reason: expect.stringContaining('Threshold Crossed'),
         stateChangeTime: new Date('2026-03-01T03:00:12.345Z'),
+        topicArn: 'arn:aws:sns:us-east-1:123456789012:regionflip-region-alarms',
         composite: false,
       },
     });

@@ -241,6 +241,7 @@ describe('failback runbook against moto', () => {
     const crashing: TrafficSwitch = {
       mode: real.mode,
       plan: (r) => real.plan(r),
+      observe: () => real.observe(),
       apply: async (plan, onProgress) => {
         await real.apply(plan, onProgress);
         throw new Error('process killed after the records changed');

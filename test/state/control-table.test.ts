@@ -18,15 +18,38 @@ const OUTCOME: SwitchOutcome = {
   durationsMs: { apply: 1, inSync: 1, verify: 1 },
 };
 
-async function newStore(automationEnabled = true) {
-  const tableName = uniqueName('control');
-  await createControlTable(db, tableName);
+/** A process's monotonic clock that the test moves by hand: each caller (store) has its own. */
+class MonotonicClock {
+  ms = 1_000_000;
+  readonly read = () => this.ms;
+  advance(seconds: number) {
+    this.ms += seconds * 1000;
+  }
+}
+
+function storeOn(tableName: string, clock = new MonotonicClock(), automationEnabled = true) {
   return new DynamoControlStore(db, {
     tableName,
     primaryRegion: 'us-east-1',
     automationEnabled,
     autoFailoverWindowSeconds: 3600,
+    monotonicMs: clock.read,
   });
+}
+
+async function newStore(automationEnabled = true) {
+  const tableName = uniqueName('control');
+  await createControlTable(db, tableName);
+  return storeOn(tableName, new MonotonicClock(), automationEnabled);
+}
+
+/** Two callers (separate processes: separate stores, separate monotonic clocks) on one control table. */
+async function twoCallers() {
+  const tableName = uniqueName('control');
+  await createControlTable(db, tableName);
+  const a = new MonotonicClock();
+  const b = new MonotonicClock();
+  return { a: storeOn(tableName, a), aClock: a, b: storeOn(tableName, b), bClock: b };
 }
 
 function intentFor(lease: Lease, baseEpoch: number, overrides: Partial<SwitchIntent> = {}): SwitchIntent {
@@ -53,14 +76,19 @@ describe('DynamoControlStore (control table on moto)', () => {
     expect(await store.pendingSwitch()).toBeUndefined();
   });
 
-  it('GIVEN one holder WHEN a second caller asks for the lease THEN it is refused until the lease expires', async () => {
-    const store = await newStore();
-    const first = await store.acquireLease('lambda-a', 60, T0);
+  it('GIVEN one holder WHEN a second caller asks THEN it must itself watch the same version unrenewed for the whole lease before taking it', async () => {
+    const { a, b, bClock } = await twoCallers();
+    const first = (await a.acquireLease('lambda-a', 60, T0))!;
     expect(first).toBeDefined();
-    expect(await store.acquireLease('lambda-b', 60, at(30))).toBeUndefined();
-    const takeover = await store.acquireLease('lambda-b', 60, at(61));
+    // Wall-clock times are display only: a contender whose clock is an hour ahead gets nothing from it.
+    expect(await b.acquireLease('lambda-b', 60, at(3600))).toBeUndefined();
+    bClock.advance(59);
+    expect(await b.acquireLease('lambda-b', 60, at(3600))).toBeUndefined();
+    bClock.advance(1);
+    const takeover = await b.acquireLease('lambda-b', 60, at(3600));
     expect(takeover?.owner).toBe('lambda-b');
-    expect(takeover!.token).toBeGreaterThan(first!.token);
+    expect(takeover!.token).toBeGreaterThan(first.token);
+    expect(await a.renewLease(first, T0)).toBeUndefined();
   });
 
   it('GIVEN 10 concurrent acquisitions WHEN they race THEN exactly one holds the lease', async () => {
@@ -69,14 +97,23 @@ describe('DynamoControlStore (control table on moto)', () => {
     expect(leases.filter((l) => l !== undefined)).toHaveLength(1);
   });
 
-  it('GIVEN a renewed lease WHEN its first expiry passes THEN it is still held, and a lost lease cannot be renewed', async () => {
-    const store = await newStore();
-    const lease = (await store.acquireLease('lambda-a', 10, T0))!;
-    expect((await store.renewLease(lease, 10, at(8)))?.expiresAt).toEqual(at(18));
-    expect(await store.acquireLease('lambda-b', 10, at(12))).toBeUndefined();
-    const takeover = (await store.acquireLease('lambda-b', 10, at(19)))!;
-    expect(await store.renewLease(lease, 10, at(20))).toBeUndefined();
-    expect(await store.currentLease()).toEqual(takeover);
+  it('GIVEN a holder that renews WHEN a contender watches for longer than the lease THEN it never gets it; once renewals stop it does', async () => {
+    const { a, aClock, b, bClock } = await twoCallers();
+    let lease = (await a.acquireLease('lambda-a', 10, T0))!;
+    expect(await b.acquireLease('lambda-b', 10, T0)).toBeUndefined();
+    for (let i = 0; i < 5; i++) {
+      aClock.advance(4);
+      bClock.advance(4);
+      lease = (await a.renewLease(lease, T0))!;
+      expect(lease).toBeDefined();
+      expect(a.leaseRemainingMs(lease)).toBe(10_000);
+      expect(await b.acquireLease('lambda-b', 10, T0)).toBeUndefined();
+    }
+    bClock.advance(10);
+    const takeover = (await b.acquireLease('lambda-b', 10, T0))!;
+    expect(takeover.owner).toBe('lambda-b');
+    expect(await a.renewLease(lease, T0)).toBeUndefined();
+    expect(await a.currentLease()).toMatchObject({ owner: 'lambda-b', token: takeover.token });
   });
 
   it('GIVEN a released lease WHEN acquired again THEN the token still grows', async () => {
@@ -93,10 +130,12 @@ describe('DynamoControlStore (control table on moto)', () => {
   });
 
   it('GIVEN a stale holder whose lease was taken over WHEN it records intent or done THEN it is fenced and nothing changes', async () => {
-    const store = await newStore();
+    const { a: store, b: contender, bClock } = await twoCallers();
     const stale = (await store.acquireLease('lambda-a', 10, T0))!;
     await store.recordSwitchStarted(stale, intentFor(stale, 0));
-    const fresh = (await store.acquireLease('lambda-b', 10, at(11)))!;
+    expect(await contender.acquireLease('lambda-b', 10, T0)).toBeUndefined();
+    bClock.advance(11);
+    const fresh = (await contender.acquireLease('lambda-b', 10, at(11)))!;
 
     await expect(store.recordSwitchDone(stale, intentFor(stale, 0), OUTCOME, at(12))).rejects.toThrow(FencedWriteError);
     await expect(store.recordSwitchStarted(stale, intentFor(stale, 0, { id: 'late' }))).rejects.toThrow(/lease token/);

@@ -11,16 +11,18 @@ const LABELS = ['acme', 'globex', 'shared'];
 async function setup(owner = 'test') {
   const tableName = uniqueName('control');
   await createControlTable(db, tableName);
+  const clock = new ManualClock(new Date('2026-03-01T03:00:00Z'));
   const store = new DynamoControlStore(db, {
     tableName,
     primaryRegion: 'us-east-1',
     automationEnabled: true,
     autoFailoverWindowSeconds: 3600,
+    monotonicMs: clock.monotonicMs,
   });
   const trafficSwitch = new InMemorySwitch(LABELS, 'us-east-1');
   const notifier = new RecordingNotifier();
-  const clock = new ManualClock(new Date('2026-03-01T03:00:00Z'));
-  const deps: SwitchDeps = { store, trafficSwitch, notifier, clock, owner };
+  const sleep = async (ms: number) => clock.advance(ms / 1000);
+  const deps: SwitchDeps = { store, trafficSwitch, notifier, clock, owner, sleep };
   return { store, trafficSwitch, notifier, clock, deps };
 }
 
@@ -132,9 +134,9 @@ describe('executeSwitch (control table on moto, traffic switch stand-in)', () =>
     await leaveCrashedFailoverIntent(store, clock);
     const allRecords = await trafficSwitch.plan(toWest.switch);
     for (const change of allRecords.changes) trafficSwitch.records.set(change.name, change.to); // accepted, not INSYNC
-    clock.advance(31);
 
-    const rerun = await executeSwitch(deps, toWest);
+    // Taking over needs proof the holder is gone: its lease version seen unrenewed for the lease's full 30 s.
+    const rerun = await executeSwitch(deps, { ...toWest, leaseWaitMs: 40_000 });
 
     expect(rerun).toMatchObject({ outcome: 'switched', epoch: 1, recovered: { mode: 'continued' } });
     expect(trafficSwitch.applied).toHaveLength(1);

@@ -1,4 +1,4 @@
-import type { RegionHealth } from '../../failover/core/types';
+import type { ObservedRouting, RegionHealth } from '../../failover/core/types';
 import type {
   HealthReader,
   Notifier,
@@ -67,6 +67,10 @@ export class InMemorySwitch implements TrafficSwitch {
     };
   }
 
+  async observe(): Promise<ObservedRouting> {
+    return { records: [...this.records].map(([label, region]) => ({ label, name: label, region })) };
+  }
+
   regionsOf(): string[] {
     return [...new Set(this.records.values())];
   }
@@ -107,4 +111,6 @@ export class ManualClock implements Clock {
   advance(seconds: number): void {
     this.current = new Date(this.current.getTime() + seconds * 1000);
   }
+  /** The same time as a monotonic clock for the control store's lease (no tick: reading it changes nothing). */
+  readonly monotonicMs = (): number => this.current.getTime();
 }
