@@ -142,7 +142,7 @@ async function readSituation(deps: ProcessAlarmDeps) {
   return { now, routing, intent, truth, health };
 }
 
-/** At most this many converge rounds per delivery or reconciliation: each round re-reads everything. */
+/** At most this many switch rounds per delivery or reconciliation: each round re-reads everything. */
 const MAX_ROUNDS = 3;
 
 async function decideAndAct(
@@ -153,7 +153,11 @@ async function decideAndAct(
     ? `sns:${alarm.messageId} ${alarm.alarmName} (${alarm.region} ${alarm.oldState}→${alarm.newState})`
     : 'reconcile';
   let last: { decision: Decision; switch?: SwitchReport; deferred?: string } | undefined;
-  for (let round = 1; round <= MAX_ROUNDS; round++) {
+  const sleep = deps.sleep ?? defaultSleep;
+  const started = deps.clock.now().getTime();
+  let round = 0;
+  for (let attempt = 1; round < MAX_ROUNDS; attempt++) {
+    round++;
     const { now, routing, truth, health } = await readSituation(deps);
     // After a converge round, the alarm is decided again on the converged routing.
     const decision = decide({
@@ -177,7 +181,8 @@ async function decideAndAct(
 
     if (decision.kind === 'noop' || decision.kind === 'page') {
       await recordDecision(deps, alarm, decision, routing.epoch, health, now);
-      return { decision, ...(last?.switch ? { switch: last.switch } : {}) };
+      const switched = last?.switch && last.switch.outcome !== 'lease-held' ? { switch: last.switch } : {};
+      return { decision, ...switched };
     }
 
     const isConverge = decision.kind === 'converge';
@@ -197,13 +202,22 @@ async function decideAndAct(
         reason: decision.reason,
         trigger,
         leaseSeconds: deps.policy.leaseSeconds,
-        // Converging may have to take over a crashed holder's lease: that takes the lease's full duration.
-        leaseWaitMs: isConverge ? Math.max(deps.leaseWaitMs, deps.policy.leaseSeconds * 1000 + 2000) : deps.leaseWaitMs,
         ...(isConverge ? { supersedePending: true } : {}),
       },
     );
     countSwitchFailures(deps, report);
     last = { decision, switch: report };
+    // Converging may have to take over a crashed holder's lease: the store must watch it for its full duration.
+    const waitMs = isConverge ? Math.max(deps.leaseWaitMs, deps.policy.leaseSeconds * 1000 + 2000) : deps.leaseWaitMs;
+    const remaining = started + waitMs - deps.clock.now().getTime();
+    if (report.outcome === 'lease-held' && remaining > 0) {
+      // Another caller is switching (most likely this incident's failover, by the other Lambda copy): wait, then
+      // decide again from what it leaves behind — never act on a decision taken before its switch.
+      deps.log?.info('switch lease held by another caller; waiting to decide again', { attempt });
+      round--;
+      await sleep(Math.min(remaining, 200 + Math.random() * 300 * Math.min(attempt, 4)));
+      continue;
+    }
     if (report.outcome === 'lease-held' || report.leaseLost) {
       // Another caller is switching (most likely this incident's failover, started by the other Lambda copy): it
       // finishes, and the reconciler re-checks the truth within a minute. Nothing is lost by acknowledging.

@@ -78,8 +78,11 @@ export function compositeAlarmMessage(
 }
 
 /** The SNS → Lambda event carrying one message (the Lambda SNS sample event's shape). */
-export function snsEvent(message: Record<string, unknown> | string, messageId: string = randomUUID()) {
-  const topicArn = 'arn:aws:sns:us-east-1:123456789012:regionflip-region-alarms';
+export function snsEvent(
+  message: Record<string, unknown> | string,
+  messageId: string = randomUUID(),
+  topicArn = 'arn:aws:sns:us-east-1:123456789012:regionflip-region-alarms',
+) {
   return {
     Records: [
       {

@@ -36,13 +36,22 @@ function eastAlarms(deployment: FailoverDeployment) {
   return { composite, component };
 }
 
+/** The SNS event as this deployment's own alarm topic in us-east-1 delivers it (the handler checks the topic). */
+function alarmEvent(deployment: FailoverDeployment, message: Record<string, unknown>, messageId?: string) {
+  const [, partition, , , account] = deployment.settings.oncallTopicArn.split(':');
+  const topic = `arn:${partition}:sns:${EAST}:${account}:${namesFor(deployment.config).alarmTopic}`;
+  return snsEvent(message, messageId, topic);
+}
+
 describe('failover end to end on moto: SNS event → handler → Route 53, control table, on-call', () => {
   it('GIVEN us-east-1 in ALARM and us-west-2 OK WHEN the composite alarm notification arrives THEN every routing record moves, state and audit are written, on-call is told', async () => {
     const deployment = await provisionFailoverDeployment();
     const before = await deployment.routing();
     expect(regionsOf(before)).toEqual([EAST]);
 
-    const { results } = await handlerFor(deployment)(snsEvent(eastAlarms(deployment).composite, 'it-msg-1'));
+    const { results } = await handlerFor(deployment)(
+      alarmEvent(deployment, eastAlarms(deployment).composite, 'it-msg-1'),
+    );
 
     expect(results[0]).toMatchObject({ status: 'processed', switch: { outcome: 'switched', epoch: 1 } });
     const after = await deployment.routing();
@@ -65,9 +74,9 @@ describe('failover end to end on moto: SNS event → handler → Route 53, contr
     const deployment = await provisionFailoverDeployment();
     const { composite, component } = eastAlarms(deployment);
     const events = [
-      ...Array.from({ length: 10 }, () => snsEvent(composite, 'same-delivery')),
-      ...Array.from({ length: 5 }, (_, i) => snsEvent(composite, `composite-${i}`)),
-      ...Array.from({ length: 5 }, (_, i) => snsEvent(component, `component-${i}`)),
+      ...Array.from({ length: 10 }, () => alarmEvent(deployment, composite, 'same-delivery')),
+      ...Array.from({ length: 5 }, (_, i) => alarmEvent(deployment, composite, `composite-${i}`)),
+      ...Array.from({ length: 5 }, (_, i) => alarmEvent(deployment, component, `component-${i}`)),
     ];
     const outcomes = await Promise.all(events.map((event) => handlerFor(deployment)(event)));
     const results: DeliveryResult[] = outcomes.flatMap((o) => o.results);
@@ -85,7 +94,7 @@ describe('failover end to end on moto: SNS event → handler → Route 53, contr
     const deployment = await provisionFailoverDeployment();
     const before = await deployment.routing();
     const { results } = await handlerFor(deployment)(
-      snsEvent({ ...eastAlarms(deployment).composite, AlarmArn: 'arn:aws:cloudwatch:US East:1:alarm:x' }),
+      alarmEvent(deployment, { ...eastAlarms(deployment).composite, AlarmArn: 'arn:aws:cloudwatch:US East:1:alarm:x' }),
     );
     expect(results[0]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('AlarmArn') });
     expect(await deployment.routing()).toEqual(before);
@@ -107,7 +116,7 @@ describe('failover end to end on moto: SNS event → handler → Route 53, contr
       jest.isolateModules(() => {
         lambda = require('../../failover/handler/failover.lambda');
       });
-      const { results } = await lambda!.handler(snsEvent(eastAlarms(deployment).composite));
+      const { results } = await lambda!.handler(alarmEvent(deployment, eastAlarms(deployment).composite));
       expect(results[0]).toMatchObject({ switch: { outcome: 'switched', epoch: 1 } });
       expect(regionsOf(await deployment.routing())).toEqual([WEST]);
     } finally {

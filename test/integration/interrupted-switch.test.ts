@@ -48,9 +48,9 @@ describe('a switch killed midway (SIGKILL after its first Route 53 batch)', () =
     expect(await store.pendingSwitch()).toMatchObject({ caller: 'drill', baseEpoch: 0 });
     expect((await store.getRouting()).epoch).toBe(0);
 
-    const later = { now: () => new Date(Date.now() + 10_000) }; // past the crashed holder's 5 s lease
+    // Taking the killed holder's 5 s lease over needs its version seen unrenewed for 5 s on the rerun's own clock.
     const rerun = await executeSwitch(
-      { store, trafficSwitch, notifier, clock: later, owner: 'rerun' },
+      { store, trafficSwitch, notifier, clock: { now: () => new Date() }, owner: 'rerun' },
       {
         switch: { targetRegion: WEST, scope: { kind: 'region' } },
         caller: 'drill',
@@ -58,6 +58,7 @@ describe('a switch killed midway (SIGKILL after its first Route 53 batch)', () =
         reason: 'rerun after the crash',
         trigger: 'test:rerun',
         leaseSeconds: 30,
+        leaseWaitMs: 8_000,
       },
     );
 
@@ -70,7 +71,7 @@ describe('a switch killed midway (SIGKILL after its first Route 53 batch)', () =
     expect(await store.pendingSwitch()).toBeUndefined();
 
     const again = await executeSwitch(
-      { store, trafficSwitch, notifier, clock: later, owner: 'rerun-2' },
+      { store, trafficSwitch, notifier, clock: { now: () => new Date() }, owner: 'rerun-2' },
       {
         switch: { targetRegion: WEST, scope: { kind: 'region' } },
         caller: 'drill',

@@ -1,0 +1,126 @@
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { clientConfig, createAwsClients, ROUTE53_CONTROL_PLANE_REGION } from '../../failover/aws/clients';
+import type { RegionFlipConfig } from '../../failover/config/schema';
+import type { ObservedRouting } from '../../failover/core/types';
+import type { ControlStore } from '../../failover/ports';
+import { createControlTable, DynamoControlStore } from '../../failover/state/control-table';
+import { provisionRecords, zoneRecords } from '../../failover/switch/records';
+import { type Route53RecordsSwitch, route53SwitchFor } from '../../failover/switch/route53-switch';
+import { RecordingNotifier } from '../state/stand-ins';
+import { motoTarget, uniqueName } from '../support/moto';
+import { createTestZone, localBalancer, switchConfig } from '../switch/fixtures';
+
+/**
+ * A zone and a control table on moto, and "callers": each one a separate process in miniature — its own control store
+ * (its own monotonic clock, moved by hand), its own Route 53 client (with a hook before every change request, where a
+ * test pauses, crashes or lets another caller run), over the SAME zone and table. End states are read from outside:
+ * the records Route 53 serves and the control table.
+ */
+
+export const EAST = 'us-east-1';
+export const WEST = 'us-west-2';
+const db = createAwsClients([EAST], motoTarget()).dynamodb[EAST]!;
+const reader = new Route53Client(clientConfig(ROUTE53_CONTROL_PLANE_REGION, motoTarget(), 1));
+
+export class MonotonicClock {
+  ms = 5_000_000;
+  readonly read = () => this.ms;
+  advance(seconds: number) {
+    this.ms += seconds * 1000;
+  }
+}
+
+export interface Caller {
+  readonly name: string;
+  readonly clock: MonotonicClock;
+  readonly store: DynamoControlStore;
+  readonly trafficSwitch: Route53RecordsSwitch;
+  readonly notifier: RecordingNotifier;
+  /** Runs before every ChangeResourceRecordSets this caller sends (throw to crash it there). */
+  beforeChange: (n: number) => Promise<void>;
+  changes: number;
+}
+
+export interface World {
+  readonly config: RegionFlipConfig;
+  readonly hostedZoneId: string;
+  readonly tableName: string;
+  caller(name: string, wrap?: (store: ControlStore) => ControlStore): Caller;
+  /** Every routing record as Route 53 serves it now. */
+  observed(): Promise<ObservedRouting>;
+  /** Label counts per Region. */
+  sides(): Promise<Record<string, number>>;
+}
+
+export async function newWorld(premiumTenants: number, region = EAST): Promise<World> {
+  const zone = await createTestZone(reader);
+  const tenants = [
+    { id: 'pool-a', tier: 'basic' as const },
+    ...Array.from({ length: premiumTenants }, (_, i) => ({
+      id: `p${String(i).padStart(4, '0')}`,
+      tier: 'premium' as const,
+    })),
+  ];
+  const config = switchConfig(zone.zoneName, tenants);
+  await provisionRecords(
+    reader,
+    zone.hostedZoneId,
+    zoneRecords(config, region, localBalancer).filter((r) => r.role === 'routing'),
+  );
+  const tableName = uniqueName('control');
+  await createControlTable(db, tableName);
+  const observer = route53SwitchFor(config, reader, zone.hostedZoneId);
+  const world: World = {
+    config,
+    hostedZoneId: zone.hostedZoneId,
+    tableName,
+    caller(name) {
+      const clock = new MonotonicClock();
+      const store = new DynamoControlStore(db, {
+        tableName,
+        primaryRegion: EAST,
+        automationEnabled: true,
+        autoFailoverWindowSeconds: 3600,
+        monotonicMs: clock.read,
+      });
+      const client = new Route53Client(clientConfig(ROUTE53_CONTROL_PLANE_REGION, motoTarget(), 1));
+      const caller: Caller = {
+        name,
+        clock,
+        store,
+        notifier: new RecordingNotifier(),
+        beforeChange: async () => {},
+        changes: 0,
+        trafficSwitch: route53SwitchFor(config, client, zone.hostedZoneId, { inSyncPollMs: 10 }),
+      };
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === ChangeResourceRecordSetsCommand.name) await caller.beforeChange(++caller.changes);
+          return next(args);
+        },
+        { step: 'initialize', name: 'convergenceTestHook' },
+      );
+      return caller;
+    },
+    observed: () => observer.observe(),
+    async sides() {
+      const counts: Record<string, number> = {};
+      for (const r of (await observer.observe()).records)
+        counts[r.region ?? 'missing'] = (counts[r.region ?? 'missing'] ?? 0) + 1;
+      return counts;
+    },
+  };
+  return world;
+}
+
+export const request = (
+  targetRegion: string,
+  caller: 'automatic-failover' | 'manual-failback' | 'manual-failover' | 'drill',
+) => ({
+  switch: { targetRegion, scope: { kind: 'region' as const } },
+  caller,
+  actor: caller,
+  reason: `test: ${caller} to ${targetRegion}`,
+  trigger: 'test',
+  leaseSeconds: 10,
+});
