@@ -1,12 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { clientConfig, createAwsClients, ROUTE53_CONTROL_PLANE_REGION } from '../../failover/aws/clients';
-import type { RegionFlipConfig } from '../../failover/config/schema';
+import { policySchema, type RegionFlipConfig } from '../../failover/config/schema';
 import type { ObservedRouting } from '../../failover/core/types';
+import { createFailoverHandler } from '../../failover/handler/failover-handler';
 import type { ControlStore } from '../../failover/ports';
 import { createControlTable, DynamoControlStore } from '../../failover/state/control-table';
+import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
 import { provisionRecords, zoneRecords } from '../../failover/switch/records';
 import { type Route53RecordsSwitch, route53SwitchFor } from '../../failover/switch/route53-switch';
-import { RecordingNotifier } from '../state/stand-ins';
+import { handlerSettings } from '../handler/alarm-fixtures';
+import { type FixedHealth, ManualClock, RecordingNotifier } from '../state/stand-ins';
 import { motoTarget, uniqueName } from '../support/moto';
 import { createTestZone, localBalancer, switchConfig } from '../switch/fixtures';
 
@@ -16,6 +21,8 @@ import { createTestZone, localBalancer, switchConfig } from '../switch/fixtures'
  * test pauses, crashes or lets another caller run), over the SAME zone and table. End states are read from outside:
  * the records Route 53 serves and the control table.
  */
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 export const EAST = 'us-east-1';
 export const WEST = 'us-west-2';
@@ -124,3 +131,49 @@ export const request = (
   trigger: 'test',
   leaseSeconds: 10,
 });
+
+/** Makes a store look like a process that was SIGKILLed at `crashed()`: from then on none of its calls ever returns. */
+export function killable(store: ControlStore, crashed: () => boolean): ControlStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (crashed() ? new Promise(() => {}) : value.apply(target, args));
+    },
+  });
+}
+
+/** The failover handler as one Lambda invocation environment would build it, over a caller's adapters. */
+export function handlerOf(
+  world: World,
+  caller: Caller,
+  health: FixedHealth,
+  options: { store?: ControlStore; leaseWaitMs?: number } = {},
+) {
+  const policy = policySchema.parse({ leaseSeconds: 10, cooldownSeconds: 60, targetHealthySeconds: 0 });
+  const clock = new ManualClock(new Date());
+  return createFailoverHandler({
+    clock,
+    settings: handlerSettings({
+      controlTable: world.tableName,
+      policy,
+      zoneName: world.config.dns.zoneName,
+      hostedZoneId: world.hostedZoneId,
+    }),
+    store: options.store ?? caller.store,
+    ledger: new DynamoDeliveryLedger(db, world.tableName),
+    health,
+    trafficSwitch: caller.trafficSwitch,
+    notifier: caller.notifier,
+    logger: new Logger({ serviceName: 'convergence', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'RegionFlipConvergence' }),
+    leaseWaitMs: options.leaseWaitMs ?? 2_000,
+    // Waiting moves this caller's own clock: that is how it watches a lease for its full duration.
+    sleep: async (ms) => {
+      caller.clock.advance(ms / 1000);
+      clock.advance(ms / 1000);
+    },
+  });
+}
+
+export const SCHEDULED_EVENT = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
