@@ -7,6 +7,7 @@ import type {
   SwitchPlan,
   SwitchRequest,
   TrafficSwitch,
+  WriteGuard,
 } from '../../failover/ports';
 import type { Clock } from '../../failover/switch/execute-switch';
 
@@ -18,13 +19,15 @@ import type { Clock } from '../../failover/switch/execute-switch';
 /** Routing records as label → Region; `shared` plus premium tenant labels. */
 export class InMemorySwitch implements TrafficSwitch {
   readonly mode = 'route53-records' as const;
-  readonly records = new Map<string, string>();
+  readonly records: Map<string, string>;
   readonly applied: SwitchPlan[] = [];
   /** Set to make the next apply fail after moving this many records (a crash or a throttled batch midway). */
   failNextApplyAfter?: number;
 
-  constructor(labels: readonly string[], region: string) {
-    for (const label of labels) this.records.set(label, region);
+  /** `shared`: another caller's records, so several callers (processes) switch one zone. */
+  constructor(labels: readonly string[], region: string, shared?: Map<string, string>) {
+    this.records = shared ?? new Map();
+    if (!shared) for (const label of labels) this.records.set(label, region);
   }
 
   async plan(request: SwitchRequest, options: { readonly reassert?: boolean } = {}): Promise<SwitchPlan> {
@@ -46,7 +49,10 @@ export class InMemorySwitch implements TrafficSwitch {
     return { request, changes, unchanged, batches: changes.map((c) => [c]) };
   }
 
-  async apply(plan: SwitchPlan): Promise<SwitchOutcome> {
+  /** Awaited before each record is written (a test's scheduler interleaves callers here). */
+  step: () => Promise<void> = () => new Promise((r) => setImmediate(r));
+
+  async apply(plan: SwitchPlan, _onProgress?: unknown, guard: WriteGuard = async () => {}): Promise<SwitchOutcome> {
     this.applied.push(plan);
     let moved = 0;
     for (const change of plan.changes) {
@@ -54,7 +60,9 @@ export class InMemorySwitch implements TrafficSwitch {
         this.failNextApplyAfter = undefined;
         throw new Error(`Throttling: Rate exceeded (after ${moved} records)`);
       }
-      await new Promise((r) => setImmediate(r));
+      await this.step();
+      // One record, one "batch": the guard runs before every write, as Route53RecordsSwitch does.
+      await guard();
       this.records.set(change.name, change.to);
       moved++;
     }
