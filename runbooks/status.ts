@@ -1,10 +1,11 @@
-import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { RegionFlipConfig, Tier } from '../failover/config/schema';
 import type { AutomationState, RegionHealth } from '../failover/core/types';
 import type { ControlStore, HealthReader } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
 import type { AuditEntry } from '../failover/state/model';
 import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/records';
+import { listPageOf, listZoneRecords } from '../failover/switch/zone-reader';
 import { SWITCH_RUNBOOK_STEPS } from './definitions/types';
 import type { RunbookRun } from './progress';
 
@@ -65,21 +66,11 @@ const LAST_SWITCHES = 5;
 
 async function readRoutingRecords(route53: Route53Client, hostedZoneId: string, zoneName: string) {
   const found = new Map<string, RoutingRecord>();
-  let start: { name?: string; type?: string } = {};
-  for (;;) {
-    const out = await route53.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: hostedZoneId,
-        ...(start.name ? { StartRecordName: start.name, StartRecordType: start.type as 'CNAME' } : {}),
-      }),
-    );
-    for (const rrset of out.ResourceRecordSets ?? []) {
-      const record = parseRoutingRecord(rrset, zoneName);
-      if (record) found.set(record.name, record);
-    }
-    if (!out.IsTruncated) return found;
-    start = { name: out.NextRecordName, type: out.NextRecordType };
+  for (const rrset of await listZoneRecords(listPageOf(route53, hostedZoneId))) {
+    const record = parseRoutingRecord(rrset, zoneName);
+    if (record) found.set(record.name, record);
   }
+  return found;
 }
 
 export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {

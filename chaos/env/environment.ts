@@ -283,6 +283,23 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         logger: new Logger({ serviceName: `${config.app}-failover`, logLevel: opts.handlerLogLevel ?? 'WARN' }),
         metrics: handlerMetrics(config.app, opts.handlerLogLevel === 'INFO' || opts.handlerLogLevel === 'DEBUG'),
       });
+    // The reconciler: EventBridge's scheduled event into the same handler, one run at a time.
+    let reconciling = false;
+    const reconciler = setInterval(() => {
+      if (reconciling) return;
+      reconciling = true;
+      (handler as (event: unknown) => Promise<unknown>)({
+        source: 'aws.events',
+        'detail-type': 'Scheduled Event',
+        detail: {},
+      })
+        .catch(onError('reconciler'))
+        .finally(() => {
+          reconciling = false;
+        });
+    }, profile.reconcileIntervalMs);
+    reconciler.unref();
+    stops.push(async () => clearInterval(reconciler));
     const delivery = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
     await delivery.start();
     stops.push(() => delivery.stop());

@@ -45,6 +45,11 @@ export interface LocalProfile {
   };
   /** SNS → Lambda async invocation: delays before the two retries after a handler error. */
   readonly deliveryRetryDelaysMs: readonly [number, number];
+  /**
+   * The reconciler: the failover handler invoked with EventBridge's scheduled event (every minute on AWS), compressed.
+   * It converges split or unfinished routing and re-evaluates a page that could become a failover.
+   */
+  readonly reconcileIntervalMs: number;
   /** How long the failover handler waits for a switch lease held by another caller before failing (then retried). */
   readonly handlerLeaseWaitMs: number;
   /** Synthetic traffic for drills (chaos/drill): per tenant, and the share of writes. */
@@ -73,6 +78,7 @@ export const LOCAL_PROFILE: LocalProfile = {
   replication: { lagMs: 250, pollMs: 100 },
   deliveryRetryDelaysMs: [300, 600],
   handlerLeaseWaitMs: 5000,
+  reconcileIntervalMs: 3000,
   traffic: { requestsPerSecondPerTenant: 4, writeShare: 0.3, requestTimeoutMs: 2000 },
   startTimeoutMs: 20_000,
 };
