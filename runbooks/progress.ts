@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SwitchRequest } from '../failover/ports';
 import type { ControlTableRef } from '../failover/state/drill-marker';
+import { CONTROL_KEYS } from '../failover/state/keys';
 import type { SwitchRunbookStep } from './definitions/types';
 
 /**
@@ -39,7 +40,7 @@ export interface RunbookProgressStore {
   unfinished(): Promise<RunbookRun[]>;
 }
 
-export const RUNBOOK_PK = 'RUNBOOK';
+export const RUNBOOK_PK = CONTROL_KEYS.runbookPk;
 const runKey = (operation: RunbookOperation, targetRegion: string) => ({
   pk: RUNBOOK_PK,
   sk: `${operation}#${targetRegion}`,

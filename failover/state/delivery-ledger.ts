@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CONTROL_KEYS } from './keys';
 
 /**
  * Deduplicates SNS deliveries (SNS delivers at least once; Lambda's async retry redelivers) by MessageId, in the
@@ -30,7 +31,7 @@ export interface DeliveryLedger {
   release(messageId: string): Promise<void>;
 }
 
-const PK = 'delivery';
+const PK = CONTROL_KEYS.deliveryPk;
 /** Longer than SNS and Lambda retry windows (Lambda async retries for up to 6 hours). */
 const RETENTION_SECONDS = 7 * 86400;
 

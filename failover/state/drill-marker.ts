@@ -1,4 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CONTROL_KEYS } from './keys';
 
 /**
  * "A drill is in progress", as one item of the control table (`pk: 'DRILL', sk: 'ACTIVE'`). The drill runner sets it
@@ -7,7 +8,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } fr
  * crashed without `drill rollback` cannot block a failback forever.
  */
 
-export const DRILL_MARKER_KEY = { pk: 'DRILL', sk: 'ACTIVE' } as const;
+export const DRILL_MARKER_KEY = CONTROL_KEYS.drillMarker;
 /** How long a marker holds when the drill does not say: longer than any drill in the catalogue. */
 export const DEFAULT_DRILL_MAX_SECONDS = 3600;
 
