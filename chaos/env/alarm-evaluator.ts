@@ -7,13 +7,18 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { AlarmState } from '../../failover/core/types';
-import type { MetricAlarmDefinition, MetricRef, RegionAlarms } from '../../infra/alarms/definitions';
+import {
+  type MetricAlarmDefinition,
+  type MetricRef,
+  metricsOf,
+  queryValue,
+  type RegionAlarms,
+} from '../../infra/alarms/definitions';
 import {
   type AlarmEvaluation,
   evaluateCompositeAlarm,
   evaluateMetricAlarm,
   type PeriodValue,
-  percentOf,
 } from './alarm-evaluation';
 import {
   type AlarmTransition,
@@ -38,6 +43,11 @@ export interface AlarmEvaluatorOptions {
   readonly region: string;
   readonly accountId: string;
   readonly alarms: RegionAlarms;
+  /**
+   * Further metric alarms that live in this Region and notify on their own actions: the probe alarm about the peer
+   * Region (names.probeAlarm(peer)). The monitoring alarms of `alarms` are evaluated as well.
+   */
+  readonly extraAlarms?: readonly MetricAlarmDefinition[];
   readonly cloudwatch: CloudWatchClient;
   readonly sns: SNSClient;
   readonly periodSeconds: number;
@@ -76,6 +86,11 @@ export class RegionAlarmEvaluator {
 
   constructor(private readonly opts: AlarmEvaluatorOptions) {}
 
+  /** Every metric alarm evaluated here: the composite's children, monitoring alarms, probe alarms. */
+  private metricAlarms(): readonly MetricAlarmDefinition[] {
+    return [...this.opts.alarms.metricAlarms, ...this.opts.alarms.monitorAlarms, ...(this.opts.extraAlarms ?? [])];
+  }
+
   /** Current states as this evaluator last set them (alarm name → state). */
   states(): Record<string, AlarmState> {
     return Object.fromEntries([...this.tracked].map(([name, t]) => [name, t.state]));
@@ -94,7 +109,7 @@ export class RegionAlarmEvaluator {
 
   /** Reads states, ARNs, actions and ActionsEnabled from moto (a drill may disable alarm actions). */
   private async refreshConfig(): Promise<void> {
-    const names = [...this.opts.alarms.metricAlarms.map((a) => a.name), this.opts.alarms.composite.name];
+    const names = [...this.metricAlarms().map((a) => a.name), this.opts.alarms.composite.name];
     const out = await this.opts.cloudwatch.send(
       new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
     );
@@ -138,11 +153,11 @@ export class RegionAlarmEvaluator {
   async tick(end: number): Promise<void> {
     await this.refreshConfig();
     const period = this.opts.periodSeconds * 1000;
-    const n = Math.max(...this.opts.alarms.metricAlarms.map((a) => a.evaluationPeriods));
+    const n = Math.max(...this.metricAlarms().map((a) => a.evaluationPeriods));
     const start = end - n * period;
     const series = await this.readMetrics(new Date(start), new Date(end));
     const at = new Date();
-    for (const def of this.opts.alarms.metricAlarms) {
+    for (const def of this.metricAlarms()) {
       const range: PeriodValue[] = [];
       for (let t = end - def.evaluationPeriods * period; t < end; t += period) {
         range.push({ start: new Date(t), value: this.queryValue(def, series, t) });
@@ -176,17 +191,13 @@ export class RegionAlarmEvaluator {
     series: Map<string, Map<number, number>>,
     t: number,
   ): number | undefined {
-    const q = def.query;
-    const value = (m: MetricRef) => series.get(metricKey(m))?.get(t);
-    if (q.kind === 'metric') return value(q.metric);
-    return percentOf(q.numerators.map(value), value(q.denominator));
+    return queryValue(def.query, (m: MetricRef) => series.get(metricKey(m))?.get(t));
   }
 
   private async readMetrics(start: Date, end: Date): Promise<Map<string, Map<number, number>>> {
     const refs = new Map<string, MetricRef>();
-    for (const def of this.opts.alarms.metricAlarms) {
-      const q = def.query;
-      for (const m of q.kind === 'metric' ? [q.metric] : [...q.numerators, q.denominator]) refs.set(metricKey(m), m);
+    for (const def of this.metricAlarms()) {
+      for (const m of metricsOf(def.query)) refs.set(metricKey(m), m);
     }
     const keys = [...refs.keys()];
     const queries: MetricDataQuery[] = keys.map((key, i) => {

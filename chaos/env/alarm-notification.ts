@@ -1,5 +1,10 @@
 import type { AlarmState } from '../../failover/core/types';
-import type { CompositeAlarmDefinition, MetricAlarmDefinition, MetricRef } from '../../infra/alarms/definitions';
+import {
+  alarmMetricQueries,
+  type CompositeAlarmDefinition,
+  type MetricAlarmDefinition,
+  type MetricRef,
+} from '../../infra/alarms/definitions';
 
 /**
  * The SNS message CloudWatch publishes when an alarm with actions changes state (the JSON in `Message`), and its
@@ -49,6 +54,7 @@ const STATISTIC_NAMES: Record<MetricRef['stat'], string> = {
   Sum: 'SUM',
   Average: 'AVERAGE',
   Maximum: 'MAXIMUM',
+  Minimum: 'MINIMUM',
   p99: 'p99',
 };
 
@@ -78,21 +84,27 @@ function triggerOf(def: MetricAlarmDefinition): Record<string, unknown> {
       ...common,
     };
   }
-  const metrics = [...def.query.numerators, def.query.denominator].map((m, i) => ({
-    Id: `m${i + 1}`,
-    MetricStat: {
-      Metric: { Dimensions: dimensionsOf(m), MetricName: m.metricName, Namespace: m.namespace },
-      Period: def.periodSeconds,
-      Stat: m.stat,
-    },
-    ReturnData: false,
-  }));
-  const sum = def.query.numerators.map((_, i) => `FILL(m${i + 1},0)`).join('+');
+  const queries = alarmMetricQueries(def) ?? [];
   return {
-    Metrics: [
-      ...metrics,
-      { Expression: `100*(${sum})/m${metrics.length}`, Id: 'e1', Label: def.kind, ReturnData: true },
-    ],
+    Metrics: queries.map((q) => ({
+      Id: q.Id,
+      ...(q.MetricStat
+        ? {
+            MetricStat: {
+              Metric: {
+                Dimensions: q.MetricStat.Metric.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
+                MetricName: q.MetricStat.Metric.MetricName,
+                Namespace: q.MetricStat.Metric.Namespace,
+              },
+              Period: q.MetricStat.Period,
+              Stat: q.MetricStat.Stat,
+            },
+          }
+        : {}),
+      ...(q.Expression ? { Expression: q.Expression } : {}),
+      ...(q.Label ? { Label: q.Label } : {}),
+      ReturnData: q.ReturnData,
+    })),
     ...common,
   };
 }

@@ -17,6 +17,7 @@ import { ENV_STATE_DIR, type EnvProcess, type EnvState, removeEnvState, writeEnv
 import { LocalLoadBalancer } from './load-balancer';
 import { applyLocalProfile, LOCAL_PROFILE, type LocalProfile } from './local-profile';
 import { type MotoServer, startMotoServer } from './moto-server';
+import { RegionProber } from './prober';
 import { type Provisioned, provisionLocalResources } from './provision';
 import { TableReplication } from './replication';
 import { type ServiceProcess, startServiceProcess } from './service-process';
@@ -265,6 +266,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         setLagMs: (ms) => replication.setLagMs(ms),
         lagMs: () => replication.lagMs(),
       },
+      setLoadBalancerDark(region: string, dark: boolean) {
+        const lb = loadBalancers[region];
+        if (!lb) throw new Error(`unknown Region "${region}": the environment has ${regions.join(' and ')}`);
+        lb.setDark(dark);
+        record({ at: Date.now(), type: 'fault-set', region, fault: dark ? { kind: 'outage' } : { kind: 'none' } });
+      },
       events: (since) => (since === undefined ? [...events] : events.filter((e) => e.at >= since)),
       stop,
     };
@@ -305,12 +312,28 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     stops.push(() => delivery.stop());
     for (const region of regions) await delivery.subscribe(clients.sns[region]!, provisioned.alarmTopicArns[region]!);
 
+    // Outside-in: each Region probed from its peer, published into the peer's CloudWatch (chaos/env/prober.ts).
+    const prober = new RegionProber({
+      config,
+      cloudwatch: clients.cloudwatch,
+      dns: () => env.dnsClient(),
+      periodSeconds: config.detection.periodSeconds,
+      timeoutMs: profile.prober.timeoutMs,
+      onError: onError('prober'),
+    });
+    prober.start();
+    stops.push(() => prober.stop());
+    // The probe alarm treats missing data as breaching: evaluate it only once the probes have filled its range, as
+    // on AWS the canaries must have run before the alarm's actions mean anything (infra/README.md, "Deploying").
+    const probeRangeMs = config.detection.evaluationPeriods * config.detection.periodSeconds * 1000;
+    await new Promise((r) => setTimeout(r, probeRangeMs + profile.evaluationDelayMs));
     const accountId = provisioned.oncallTopicArn.split(':')[4] ?? '123456789012';
     for (const region of regions) {
       const evaluator = new RegionAlarmEvaluator({
         region,
         accountId,
         alarms: provisioned.alarms[region]!,
+        extraAlarms: provisioned.probeAlarms[region] ?? [],
         cloudwatch: clients.cloudwatch[region]!,
         sns: clients.sns[region]!,
         periodSeconds: config.detection.periodSeconds,

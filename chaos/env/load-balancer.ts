@@ -53,6 +53,7 @@ export class LocalLoadBalancer {
   private healthTimer?: NodeJS.Timeout;
   private publishTimer?: NodeJS.Timeout;
   private stopped = false;
+  private dark = false;
   url = '';
 
   constructor(private readonly opts: LoadBalancerOptions) {}
@@ -61,8 +62,30 @@ export class LocalLoadBalancer {
     return this.healthy;
   }
 
+  /**
+   * A Region gone dark (the whole load balancer and its Region's monitoring with it): connections are dropped
+   * unanswered and nothing is published — no metrics at all, so only the peer Region's probes can see it.
+   */
+  setDark(dark: boolean): void {
+    this.dark = dark;
+    if (dark) {
+      this.periods.clear();
+      this.server?.closeAllConnections();
+    }
+  }
+
+  get isDark(): boolean {
+    return this.dark;
+  }
+
   async start(): Promise<void> {
-    this.server = createServer((req, res) => this.forward(req, res));
+    this.server = createServer((req, res) => {
+      if (this.dark) {
+        req.socket.destroy();
+        return;
+      }
+      this.forward(req, res);
+    });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.scheduleHealthCheck();
@@ -187,11 +210,15 @@ export class LocalLoadBalancer {
 
   /** Publishes every finished period not yet published (normally exactly the one that just ended). */
   private async publish(): Promise<void> {
+    if (this.dark) {
+      this.periods.clear();
+      return;
+    }
     const currentStart = Math.floor(Date.now() / this.periodMs()) * this.periodMs();
     this.statsAt(currentStart - this.periodMs());
     const data: MetricDatum[] = [];
     const lbDims = [{ Name: 'LoadBalancer', Value: this.opts.ref.loadBalancerFullName }];
-    const tgDims = [...lbDims, { Name: 'TargetGroup', Value: this.opts.ref.targetGroupFullName }];
+    const tgDims = [...lbDims, { Name: 'TargetGroup', Value: this.opts.ref.targetGroupFullNames[0] ?? '' }];
     for (const [start, s] of [...this.periods.entries()].filter(([start]) => start < currentStart)) {
       this.periods.delete(start);
       const Timestamp = new Date(start);

@@ -17,6 +17,11 @@ export interface LocalProfile {
     readonly evaluationPeriods: number;
     readonly datapointsToAlarm: number;
     readonly treatMissingData: RegionFlipConfig['detection']['treatMissingData'];
+    /**
+     * The 5xx rate's minimum-traffic guard per (compressed) period. AWS default: 50 requests per 60 s (≈ 0.8/s);
+     * local traffic is `traffic.requestsPerSecondPerTenant` per tenant in 1 s periods, so the guard scales down with it.
+     */
+    readonly minRequestsPerPeriod: number;
   };
   /** Overrides config.dns.ttlSeconds: how long DnsClients cache an answer. */
   readonly dnsTtlSeconds: number;
@@ -36,6 +41,11 @@ export interface LocalProfile {
     /** Metrics of a period are published this long after the period ends. */
     readonly publishDelayMs: number;
   };
+  /**
+   * The outside-in probes (chaos/env/prober.ts): one run per period like a canary on rate(1 minute); a run that gets no
+   * answer within this long fails (a canary's run timeout: 3–840 s, S2 in aws-facts.md; compressed).
+   */
+  readonly prober: { readonly timeoutMs: number };
   /** The alarm evaluator (chaos/env/alarm-evaluator.ts) runs once per period, this long after the period ends. */
   readonly evaluationDelayMs: number;
   readonly replication: {
@@ -63,7 +73,13 @@ export interface LocalProfile {
 }
 
 export const LOCAL_PROFILE: LocalProfile = {
-  detection: { periodSeconds: 1, evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: 'missing' },
+  detection: {
+    periodSeconds: 1,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    treatMissingData: 'missing',
+    minRequestsPerPeriod: 2,
+  },
   dnsTtlSeconds: 2,
   policy: { cooldownSeconds: 30, targetHealthySeconds: 2, leaseSeconds: 10, windowSeconds: 600 },
   loadBalancer: {
@@ -74,6 +90,7 @@ export const LOCAL_PROFILE: LocalProfile = {
     targetTimeoutMs: 5000,
     publishDelayMs: 50,
   },
+  prober: { timeoutMs: 500 },
   evaluationDelayMs: 300,
   replication: { lagMs: 250, pollMs: 100 },
   deliveryRetryDelaysMs: [300, 600],
@@ -89,6 +106,13 @@ export function applyLocalProfile(config: RegionFlipConfig, profile: LocalProfil
     ...config,
     dns: { ...config.dns, ttlSeconds: profile.dnsTtlSeconds },
     policy: { ...config.policy, ...profile.policy },
-    detection: { ...config.detection, ...profile.detection },
+    detection: {
+      ...config.detection,
+      periodSeconds: profile.detection.periodSeconds,
+      evaluationPeriods: profile.detection.evaluationPeriods,
+      datapointsToAlarm: profile.detection.datapointsToAlarm,
+      treatMissingData: profile.detection.treatMissingData,
+      thresholds: { ...config.detection.thresholds, minRequestsPerPeriod: profile.detection.minRequestsPerPeriod },
+    },
   };
 }

@@ -12,9 +12,11 @@ import type { RegionFlipConfig } from '../../failover/config/schema';
 import { createControlTable } from '../../failover/state/control-table';
 import { provisionRecords, zoneRecords } from '../../failover/switch/records';
 import {
+  alarmMetricQueries,
   type LoadBalancerRef,
   type MetricAlarmDefinition,
   type MetricRef,
+  probeAlarm,
   type RegionAlarms,
   regionAlarms,
 } from '../../infra/alarms/definitions';
@@ -35,6 +37,10 @@ export interface Provisioned {
   readonly alarmTopicArns: Readonly<Record<string, string>>;
   readonly oncallTopicArn: string;
   readonly alarms: Readonly<Record<string, RegionAlarms>>;
+  /** By the Region the alarm LIVES in: names.probeAlarm(peer), fed by the prober (chaos/env/prober.ts). */
+  readonly probeAlarms: Readonly<Record<string, readonly MetricAlarmDefinition[]>>;
+  /** The on-call topic of each Region (monitoring alarms notify their own Region's; oncallTopicArn is the control one). */
+  readonly oncallTopicArns: Readonly<Record<string, string>>;
   readonly loadBalancers: Readonly<Record<string, LoadBalancerRef>>;
 }
 
@@ -42,7 +48,7 @@ export interface Provisioned {
 export function localLoadBalancerRef(config: Pick<RegionFlipConfig, 'app'>, region: string): LoadBalancerRef {
   return {
     loadBalancerFullName: `app/${config.app}-shared/${region}`,
-    targetGroupFullName: `targetgroup/${config.app}-shared/${region}`,
+    targetGroupFullNames: [`targetgroup/${config.app}-shared/${region}`],
   };
 }
 
@@ -54,7 +60,11 @@ function motoMetric(m: MetricRef) {
   };
 }
 
-async function putMetricAlarm(cloudwatch: CloudWatchClient, def: MetricAlarmDefinition): Promise<void> {
+async function putMetricAlarm(
+  cloudwatch: CloudWatchClient,
+  def: MetricAlarmDefinition,
+  actions: { alarm: string[]; ok: string[] } = { alarm: [], ok: [] },
+): Promise<void> {
   const common = {
     AlarmName: def.name,
     AlarmDescription: def.description,
@@ -63,6 +73,9 @@ async function putMetricAlarm(cloudwatch: CloudWatchClient, def: MetricAlarmDefi
     EvaluationPeriods: def.evaluationPeriods,
     DatapointsToAlarm: def.datapointsToAlarm,
     TreatMissingData: def.treatMissingData,
+    ActionsEnabled: true,
+    AlarmActions: actions.alarm,
+    OKActions: actions.ok,
   };
   const q = def.query;
   if (q.kind === 'metric') {
@@ -72,24 +85,27 @@ async function putMetricAlarm(cloudwatch: CloudWatchClient, def: MetricAlarmDefi
         ...common,
         ...motoMetric(q.metric),
         Period: def.periodSeconds,
-        ...(stat.startsWith('p') ? { ExtendedStatistic: stat } : { Statistic: stat as 'Sum' | 'Average' | 'Maximum' }),
+        ...(stat.startsWith('p')
+          ? { ExtendedStatistic: stat }
+          : { Statistic: stat as 'Sum' | 'Average' | 'Maximum' | 'Minimum' }),
       }),
     );
     return;
   }
-  const refs = [...q.numerators, q.denominator];
-  const sum = q.numerators.map((_, i) => `FILL(m${i + 1},0)`).join('+');
   await cloudwatch.send(
     new PutMetricAlarmCommand({
       ...common,
-      Metrics: [
-        ...refs.map((m, i) => ({
-          Id: `m${i + 1}`,
-          MetricStat: { Metric: motoMetric(m), Period: def.periodSeconds, Stat: m.stat },
-          ReturnData: false,
-        })),
-        { Id: 'e1', Expression: `100*(${sum})/m${refs.length}`, Label: def.kind, ReturnData: true },
-      ],
+      Metrics: (alarmMetricQueries(def) ?? []).map((m) => ({
+        ...m,
+        ...(m.MetricStat
+          ? {
+              MetricStat: {
+                ...m.MetricStat,
+                Metric: { ...m.MetricStat.Metric, Dimensions: [...m.MetricStat.Metric.Dimensions] },
+              },
+            }
+          : {}),
+      })),
     }),
   );
 }
@@ -138,16 +154,30 @@ export async function provisionLocalResources(config: RegionFlipConfig, clients:
   const dataStreamArns: Record<string, string> = {};
   const alarmTopicArns: Record<string, string> = {};
   const alarms: Record<string, RegionAlarms> = {};
+  const probeAlarms: Record<string, MetricAlarmDefinition[]> = {};
+  const oncallTopicArns: Record<string, string> = {};
   const loadBalancers: Record<string, LoadBalancerRef> = {};
   await Promise.all(
     regions.map(async (region) => {
       dataStreamArns[region] = await createTenantDataTable(clients.dynamodb[region]!, names.dataTable);
       const topic = await clients.sns[region]!.send(new CreateTopicCommand({ Name: names.alarmTopic }));
       alarmTopicArns[region] = topic.TopicArn!;
+      const oncall = await clients.sns[region]!.send(new CreateTopicCommand({ Name: names.oncallTopic }));
+      oncallTopicArns[region] = oncall.TopicArn!;
       loadBalancers[region] = localLoadBalancerRef(config, region);
       alarms[region] = regionAlarms(config, region, loadBalancers[region]);
       const cloudwatch = clients.cloudwatch[region]!;
       for (const def of alarms[region].metricAlarms) await putMetricAlarm(cloudwatch, def);
+      // Monitoring alarms notify on-call only: never the alarm topic, never in the composite.
+      for (const def of alarms[region].monitorAlarms) {
+        await putMetricAlarm(cloudwatch, def, { alarm: [oncallTopicArns[region]], ok: [] });
+      }
+      // The alarm about the peer Region lives here, fed by this Region's probes of the peer (chaos/env/prober.ts).
+      const peer = region === config.regions.primary ? config.regions.secondary : config.regions.primary;
+      probeAlarms[region] = [probeAlarm(config, peer)];
+      for (const def of probeAlarms[region]) {
+        await putMetricAlarm(cloudwatch, def, { alarm: [alarmTopicArns[region]], ok: [alarmTopicArns[region]] });
+      }
       await putCompositeAlarmInMoto(cloudwatch, {
         AlarmName: alarms[region].composite.name,
         AlarmDescription: alarms[region].composite.description,
@@ -157,7 +187,13 @@ export async function provisionLocalResources(config: RegionFlipConfig, clients:
         OKActions: [alarmTopicArns[region]],
       });
       // moto creates alarms in OK; CloudWatch creates them in INSUFFICIENT_DATA until their first evaluation.
-      for (const name of [...alarms[region].metricAlarms.map((a) => a.name), alarms[region].composite.name]) {
+      const created = [
+        ...alarms[region].metricAlarms,
+        ...alarms[region].monitorAlarms,
+        ...probeAlarms[region],
+        alarms[region].composite,
+      ];
+      for (const name of created.map((a) => a.name)) {
         await cloudwatch.send(
           new SetAlarmStateCommand({
             AlarmName: name,
@@ -169,7 +205,6 @@ export async function provisionLocalResources(config: RegionFlipConfig, clients:
     }),
   );
   await createControlTable(clients.dynamodb[controlRegion]!, names.controlTable);
-  const oncall = await clients.sns[controlRegion]!.send(new CreateTopicCommand({ Name: names.oncallTopic }));
 
   const zone = await clients.route53.send(
     new CreateHostedZoneCommand({
@@ -185,5 +220,14 @@ export async function provisionLocalResources(config: RegionFlipConfig, clients:
       localLoadBalancerName(region, premiumTenantId),
     ),
   );
-  return { hostedZoneId, dataStreamArns, alarmTopicArns, oncallTopicArn: oncall.TopicArn!, alarms, loadBalancers };
+  return {
+    hostedZoneId,
+    dataStreamArns,
+    alarmTopicArns,
+    oncallTopicArn: oncallTopicArns[controlRegion]!,
+    oncallTopicArns,
+    alarms,
+    probeAlarms,
+    loadBalancers,
+  };
 }

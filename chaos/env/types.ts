@@ -103,6 +103,11 @@ export interface LocalEnvironment {
   dnsClient(): DnsClient;
   /** Flips the tenant service's fault switch in a Region (through its admin endpoint); records a `fault-set` event. */
   setFault(region: string, fault: ServiceFault): Promise<void>;
+  /**
+   * The Region's load balancer goes dark (or comes back): connections dropped unanswered and no metrics published at
+   * all, as when a whole Region is unreachable. Only the peer Region's probes see it. Recorded as a `fault-set` outage.
+   */
+  setLoadBalancerDark(region: string, dark: boolean): void;
   /** The fault each Region's service has now (asked from the service itself). */
   faultOf(region: string): Promise<ServiceFault>;
   replication: {

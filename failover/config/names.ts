@@ -15,8 +15,18 @@ import type { RegionFlipConfig, Tenant } from './schema';
  */
 export const SHARED_LABEL = 'shared';
 
-export type AlarmKind = 'alb-5xx-rate' | 'unhealthy-targets' | 'p99-latency' | 'request-surge';
-export const ALARM_KINDS: readonly AlarmKind[] = ['alb-5xx-rate', 'unhealthy-targets', 'p99-latency', 'request-surge'];
+/** The failover triggers of a Region (children of its composite; infra/alarms/definitions.ts says why each exists). */
+export type AlarmKind = 'alb-5xx-rate' | 'healthy-hosts' | 'p99-latency';
+export const ALARM_KINDS: readonly AlarmKind[] = ['alb-5xx-rate', 'healthy-hosts', 'p99-latency'];
+/** The signals watched per premium tenant (children of its tenant composite). */
+export type TenantAlarmKind = AlarmKind;
+export const TENANT_ALARM_KINDS: readonly TenantAlarmKind[] = ALARM_KINDS;
+
+/** us-east-1 → use1: short enough for canary names. */
+function shortRegion(region: string): string {
+  const [area = '', direction = '', number = ''] = region.split('-');
+  return `${area}${direction.replace(/[^a-z]/g, '').slice(0, 1)}${number}`;
+}
 
 export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
   const { app } = config;
@@ -38,6 +48,16 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
     probeAlarm: (region: string) => `${app}-${region}-probe-unavailable`,
     /** A premium tenant's own health (its silo's load balancer), composite, in `region`: the cell scope. */
     tenantAlarm: (region: string, tenantId: string) => `${app}-${region}-tenant-${tenantId}-unhealthy`,
+    /**
+     * One signal of a premium tenant's silo, a child of its tenant composite. Named "<app>.tenant.…", outside the
+     * "<app>-" prefix, so the Lambda never reads it as a Region signal: only the composite notifies.
+     */
+    tenantComponentAlarm: (region: string, tenantId: string, kind: TenantAlarmKind) =>
+      `${app}.tenant.${region}.${tenantId}.${kind}`,
+    /** The canary in the peer Region that probes `region` through one stable tenant of `tier` (≤ 255 chars, a-z0-9-). */
+    probeCanary: (region: string, tier: string) => `${app}-probe-${shortRegion(region)}-${tier}`,
+    /** The failover Lambda's own health: "<app>.ops.…", outside the managed prefix, paging on-call. */
+    opsAlarm: (region: string, what: string) => `${app}.ops.${region}.${what}`,
     /** Monitoring only (for example the source design's request-count alarm): notifies on-call, never fails over. */
     monitorAlarm: (region: string, kind: string) => `${app}-${region}-monitor-${kind}`,
     /** Every alarm the failover Lambda manages starts with this prefix; others are "not under management". */

@@ -61,11 +61,16 @@ export const detectionSchema = z
     treatMissingData: z.enum(['breaching', 'notBreaching', 'ignore', 'missing']).default('missing'),
     thresholds: z
       .object({
-        /** The source design's signal: more than this many requests in a Region per period. */
+        /** The source design's signal, now monitoring only: more than this many requests per period notifies on-call. */
         requestsPerPeriod: z.number().positive().default(500),
         http5xxRatePercent: z.number().positive().max(100).default(5),
-        unhealthyTargets: z.number().int().min(1).default(1),
+        /** The 5xx rate counts only in periods with at least this many requests (a handful cannot trip it). */
+        minRequestsPerPeriod: z.number().int().min(1).default(50),
+        /** Below this share of healthy targets in any one target group (min over target groups) the unit is down. */
+        healthyHostPercent: z.number().positive().max(100).default(50),
         p99LatencyMs: z.number().positive().default(2000),
+        /** Outside-in probes: below this success percentage (best tier) the probed Region is unavailable. */
+        probeSuccessPercent: z.number().positive().max(100).default(50),
       })
       .strict()
       .prefault({}),

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -12,7 +14,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { namesFor } from '../../failover/config/names';
+import { FAILOVER_METRIC, namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig, toEnvironment } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { FAILOVER_LAMBDA_BUNDLING, FAILOVER_LAMBDA_ENTRY } from '../../failover/handler/bundling';
@@ -55,6 +57,7 @@ export class FailoverFunction extends Construct {
   readonly oncallTopic: Topic;
   readonly failedInvocations: Queue;
   readonly operationalAlarms: readonly Alarm[];
+  readonly reconcileRule: Rule;
 
   constructor(scope: Construct, id: string, props: FailoverFunctionProps) {
     super(scope, id);
@@ -74,6 +77,8 @@ export class FailoverFunction extends Construct {
       enforceSSL: true,
     });
     allowAlarmsToPublish(this.oncallTopic, `${config.app}.ops.*`);
+    // Monitoring alarms (names.monitorAlarm) notify on-call; they never reach the alarm topic.
+    allowAlarmsToPublish(this.oncallTopic, names.monitorAlarm(stack.region, '*'));
 
     this.failedInvocations = new Queue(this, 'FailedInvocations', {
       queueName: `${names.failoverFunction}-failed`,
@@ -238,7 +243,47 @@ export class FailoverFunction extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [errors, failed]) alarm.addAlarmAction(page);
-    this.operationalAlarms = [errors, failed];
+    // The failures the Lambda counts itself (FAILOVER_METRIC): each one is something nobody would otherwise see.
+    const own = (
+      [
+        [
+          'rejectedMessages',
+          'a notification could not be acted on (malformed, wrong account or topic): it was acknowledged, never retried; read the logs',
+        ],
+        ['notifyFailures', 'telling on-call failed (the switch or page itself stands): read the audit trail'],
+        ['auditFailures', 'writing the audit trail failed after the fact (the switch itself stands)'],
+        [
+          'unconvergedRouting',
+          'routing records split or disagreeing with the control table and not converged: it paged; run `status`',
+        ],
+      ] as const
+    ).map(([key, why]) => {
+      const metricName = FAILOVER_METRIC[key];
+      return new Alarm(this, `${metricName}Alarm`, {
+        alarmName: names.opsAlarm(stack.region, `failover-${metricName}`),
+        alarmDescription: `The failover Lambda in ${stack.region}: ${why}.`,
+        metric: new Metric({
+          namespace: FAILOVER_METRICS_NAMESPACE,
+          metricName,
+          dimensionsMap: { service: failoverMetricsService(config.app) },
+          statistic: 'Sum',
+          period: Duration.minutes(1),
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        // Emitted only when it happens: no data is no failure.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    });
+    for (const alarm of [errors, failed, ...own]) alarm.addAlarmAction(page);
+    this.operationalAlarms = [errors, failed, ...own];
+
+    // Reconcile every minute in both Regions: the handler treats the standard scheduled event as "reconcile now".
+    this.reconcileRule = new Rule(this, 'ReconcileSchedule', {
+      description: `${config.app}: invokes the failover Lambda in ${stack.region} every minute to reconcile routing`,
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunctionTarget(this.function, { retryAttempts: 0 })],
+    });
   }
 }

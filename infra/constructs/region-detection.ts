@@ -12,23 +12,27 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { namesFor } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import {
   type AlarmQuery,
+  type CompositeAlarmDefinition,
+  type LoadBalancerRef,
   type MetricAlarmDefinition,
   type MetricRef,
+  metricMathOf,
   type RegionAlarms,
   regionAlarms,
+  tenantAlarms,
 } from '../alarms/definitions';
 
 export interface RegionDetectionProps {
   readonly config: RegionFlipConfig;
   /** The shared load balancer (`app/<name>/<id>`) whose metrics tenants feel. */
   readonly loadBalancerFullName: string;
-  /** Every target group behind it: unhealthy targets in any of them count. */
+  /** The pooled unit's target groups (at most 5): the lowest healthy share among them is a failover trigger. */
   readonly targetGroupFullNames: readonly string[];
 }
 
@@ -42,6 +46,7 @@ const TREAT_MISSING: Record<MetricAlarmDefinition['treatMissingData'], TreatMiss
 const COMPARISON: Record<MetricAlarmDefinition['comparison'], ComparisonOperator> = {
   GreaterThanThreshold: ComparisonOperator.GREATER_THAN_THRESHOLD,
   GreaterThanOrEqualToThreshold: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  LessThanThreshold: ComparisonOperator.LESS_THAN_THRESHOLD,
 };
 
 function toMetric(ref: MetricRef, period: Duration): Metric {
@@ -55,38 +60,42 @@ function toMetric(ref: MetricRef, period: Duration): Metric {
 }
 
 /**
- * The alarm's metric. The definitions (infra/alarms/definitions.ts) watch one target group; in AWS the shared load
- * balancer has one per pooled and advanced service, so unhealthy targets become the maximum over all of them — a
- * Metrics Insights query, because a metric math alarm may name at most 10 metrics and the advanced tier grows.
- * 5xx counts are only published when non-zero, hence FILL(…, 0) so a healthy period reads 0 % rather than missing.
+ * The alarm's metric, from the same metric math the local environment provisions (infra/alarms/definitions.ts
+ * `metricMathOf`): the guarded 5xx rate, the lowest healthy share over target groups, the best probed tier.
  */
-function toAlarmMetric(query: AlarmQuery, period: Duration, targetGroups: readonly string[]): IMetric {
-  if (query.kind === 'percent') {
-    const numerators = Object.fromEntries(query.numerators.map((m, i) => [`n${i}`, toMetric(m, period)]));
-    const sum = Object.keys(numerators)
-      .map((k) => `FILL(${k}, 0)`)
-      .join(' + ');
-    return new MathExpression({
-      expression: `100 * (${sum}) / d`,
-      usingMetrics: { ...numerators, d: toMetric(query.denominator, period) },
-      period,
-      label: 'percent',
-    });
+export function toAlarmMetric(query: AlarmQuery, period: Duration): IMetric {
+  const math = metricMathOf(query);
+  if (!math) {
+    if (query.kind !== 'metric') throw new Error(`query kind "${query.kind}" needs metric math`);
+    return toMetric(query.metric, period);
   }
-  const { metric } = query;
-  const loadBalancer = metric.dimensions.LoadBalancer;
-  if (metric.dimensions.TargetGroup === undefined || targetGroups.length <= 1 || loadBalancer === undefined) {
-    return toMetric(metric, period);
+  const using: Record<string, IMetric> = Object.fromEntries(
+    math.metrics.map((m) => [m.id, toMetric(m.metric, period)]),
+  );
+  for (const e of math.expressions) {
+    const inner = Object.fromEntries(
+      math.metrics.filter((m) => new RegExp(`\\b${m.id}\\b`).test(e.expression)).map((m) => [m.id, using[m.id]!]),
+    );
+    using[e.id] = new MathExpression({ expression: e.expression, usingMetrics: inner, period, label: e.id });
   }
-  const aggregate = { Maximum: 'MAX', Sum: 'SUM', Average: 'AVG', p99: undefined }[metric.stat];
-  if (aggregate === undefined) throw new Error(`no Metrics Insights aggregate for statistic "${metric.stat}"`);
-  return new MathExpression({
-    expression:
-      `SELECT ${aggregate}(${metric.metricName}) FROM SCHEMA("${metric.namespace}", LoadBalancer, TargetGroup) ` +
-      `WHERE LoadBalancer = '${loadBalancer}'`,
-    usingMetrics: {},
-    period,
-    label: metric.metricName,
+  const top = Object.fromEntries(
+    Object.entries(using).filter(([id]) => new RegExp(`\\b${id}\\b`).test(math.result.expression)),
+  );
+  return new MathExpression({ expression: math.result.expression, usingMetrics: top, period, label: 'value' });
+}
+
+/** A CloudWatch alarm exactly as defined (name, description, query, threshold, M of N, missing data). */
+export function newAlarm(scope: Construct, id: string, def: MetricAlarmDefinition): Alarm {
+  const period = Duration.seconds(def.periodSeconds);
+  return new Alarm(scope, id, {
+    alarmName: def.name,
+    alarmDescription: def.description,
+    metric: toAlarmMetric(def.query, period),
+    threshold: def.threshold,
+    comparisonOperator: COMPARISON[def.comparison],
+    evaluationPeriods: def.evaluationPeriods,
+    datapointsToAlarm: def.datapointsToAlarm,
+    treatMissingData: TREAT_MISSING[def.treatMissingData],
   });
 }
 
@@ -126,6 +135,7 @@ export class RegionDetection extends Construct {
   /** Encrypts the Region's topics; CloudWatch may use it (it cannot use the AWS managed SNS key). */
   readonly topicKey: Key;
   readonly alarms: readonly Alarm[];
+  readonly monitorAlarms: readonly Alarm[];
   readonly composite: CompositeAlarm;
 
   constructor(scope: Construct, id: string, props: RegionDetectionProps) {
@@ -134,7 +144,7 @@ export class RegionDetection extends Construct {
     const names = namesFor(props.config);
     this.definitions = regionAlarms(props.config, stack.region, {
       loadBalancerFullName: props.loadBalancerFullName,
-      targetGroupFullName: props.targetGroupFullNames[0]!,
+      targetGroupFullNames: props.targetGroupFullNames,
     });
 
     const key = new Key(this, 'TopicKey', {
@@ -160,19 +170,9 @@ export class RegionDetection extends Construct {
     });
     allowAlarmsToPublish(this.topic, `${names.alarmPrefix}*`);
 
-    this.alarms = this.definitions.metricAlarms.map((def) => {
-      const period = Duration.seconds(def.periodSeconds);
-      return new Alarm(this, def.kind, {
-        alarmName: def.name,
-        alarmDescription: def.description,
-        metric: toAlarmMetric(def.query, period, props.targetGroupFullNames),
-        threshold: def.threshold,
-        comparisonOperator: COMPARISON[def.comparison],
-        evaluationPeriods: def.evaluationPeriods,
-        datapointsToAlarm: def.datapointsToAlarm,
-        treatMissingData: TREAT_MISSING[def.treatMissingData],
-      });
-    });
+    this.alarms = this.definitions.metricAlarms.map((def) => newAlarm(this, def.kind, def));
+    // Monitoring only: the Region stack adds the on-call topic as their action; never the alarm topic.
+    this.monitorAlarms = this.definitions.monitorAlarms.map((def) => newAlarm(this, `monitor-${def.kind}`, def));
 
     const { composite } = this.definitions;
     this.composite = new CompositeAlarm(this, 'RegionUnhealthy', {
@@ -185,5 +185,49 @@ export class RegionDetection extends Construct {
     // OK transitions too: the Lambda records recovery (a no-op for routing; failback stays a runbook step).
     this.composite.addAlarmAction(new SnsAction(this.topic));
     this.composite.addOkAction(new SnsAction(this.topic));
+  }
+}
+
+/** A composite alarm exactly as defined, created after its children, whose ALARM and OK actions publish to the topic. */
+export function newComposite(
+  scope: Construct,
+  id: string,
+  def: CompositeAlarmDefinition,
+  children: readonly Alarm[],
+  topic: ITopic,
+): CompositeAlarm {
+  const composite = new CompositeAlarm(scope, id, {
+    compositeAlarmName: def.name,
+    alarmDescription: def.description,
+    alarmRule: AlarmRule.fromString(def.rule),
+  });
+  for (const alarm of children) composite.node.addDependency(alarm);
+  composite.addAlarmAction(new SnsAction(topic));
+  composite.addOkAction(new SnsAction(topic));
+  return composite;
+}
+
+export interface TenantDetectionProps {
+  readonly config: RegionFlipConfig;
+  readonly tenantId: string;
+  /** The premium tenant's own load balancer and its target groups (at most 5). */
+  readonly loadBalancer: LoadBalancerRef;
+  /** The Region's alarm topic: the tenant composite publishes there; its description and name say which tenant. */
+  readonly topic: ITopic;
+}
+
+/**
+ * A premium tenant's silo watched on its own: the three harm signals on its load balancer and the composite
+ * names.tenantAlarm(region, tenantId) publishing to the alarm topic (the cell scope; the decision is a later issue).
+ */
+export class TenantDetection extends Construct {
+  readonly alarms: readonly Alarm[];
+  readonly composite: CompositeAlarm;
+
+  constructor(scope: Construct, id: string, props: TenantDetectionProps) {
+    super(scope, id);
+    const defs = tenantAlarms(props.config, Stack.of(this).region, props.tenantId, props.loadBalancer);
+    this.alarms = defs.metricAlarms.map((def) => newAlarm(this, def.kind, def));
+    this.composite = newComposite(this, 'TenantUnhealthy', defs.composite, this.alarms, props.topic);
   }
 }

@@ -65,7 +65,11 @@ export class TenantServices extends Construct {
 
     const taskRole = new Role(this, 'TaskRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `${props.unit}: tenant data of ${props.tenantIds.join(', ')} only`,
+      // IAM caps a role description at 1,000 characters: a large pool is summarised (the policy lists every tenant).
+      description: (() => {
+        const full = `${props.unit}: tenant data of ${props.tenantIds.join(', ')} only`;
+        return full.length <= 1000 ? full : `${props.unit}: tenant data of its ${props.tenantIds.length} tenants only`;
+      })(),
     });
     taskRole.addToPolicy(
       new PolicyStatement({

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Cluster, ContainerImage, ContainerInsights, Secret as EcsSecret } from 'aws-cdk-lib/aws-ecs';
@@ -13,11 +14,12 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { namesFor } from '../../failover/config/names';
+import { namesFor, otherRegion } from '../../failover/config/names';
 import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
 import { FailoverFunction } from '../constructs/failover-function';
 import { RegionDashboard } from '../constructs/region-dashboard';
-import { RegionDetection } from '../constructs/region-detection';
+import { RegionDetection, TenantDetection } from '../constructs/region-detection';
+import { RegionProbes } from '../constructs/region-probes';
 import { TenantServices } from '../constructs/tenant-services';
 import { acknowledge } from '../nag';
 import { tenantSecretNames } from './data-stack';
@@ -165,6 +167,7 @@ export class RegionStack extends Stack {
     this.sharedLoadBalancer = shared.alb;
     const byTier = (tier: Tenant['tier']) => config.tenants.filter((t) => t.tier === tier);
     const targetGroupFullNames: string[] = [];
+    let poolTargetGroups: readonly string[] = [];
 
     const basic = byTier('basic');
     if (basic.length > 0) {
@@ -178,6 +181,7 @@ export class RegionStack extends Stack {
         priorityBase: 1000,
       });
       targetGroupFullNames.push(...pool.targetGroupFullNames);
+      poolTargetGroups = pool.targetGroupFullNames;
     }
     const advanced = byTier('advanced');
     // Rule priorities 10-999 belong to advanced tenants (10 per tenant), 1000+ to the pool.
@@ -217,10 +221,16 @@ export class RegionStack extends Stack {
 
     // Premium: a silo per tenant (cluster, load balancer, endpoint record).
     const premiumLoadBalancers: Record<string, ApplicationLoadBalancer> = {};
+    const silos: {
+      tenantId: string;
+      scope: Construct;
+      loadBalancerFullName: string;
+      targetGroups: readonly string[];
+    }[] = [];
     for (const tenant of byTier('premium')) {
       const silo = new Construct(this, `Premium-${tenant.id}`);
       const { alb, listener } = newLoadBalancer(silo, 'LoadBalancer', tenant.id);
-      new TenantServices(silo, 'Services', {
+      const siloServices = new TenantServices(silo, 'Services', {
         ...serviceDefaults,
         cluster: newCluster(silo, 'Cluster'),
         listener,
@@ -235,13 +245,35 @@ export class RegionStack extends Stack {
         comment: `static: premium tenant ${tenant.id} in ${region}`,
       });
       premiumLoadBalancers[tenant.id] = alb;
+      silos.push({
+        tenantId: tenant.id,
+        scope: silo,
+        loadBalancerFullName: alb.loadBalancerFullName,
+        targetGroups: siloServices.targetGroupFullNames,
+      });
     }
     this.premiumLoadBalancers = premiumLoadBalancers;
 
     this.detection = new RegionDetection(this, 'Detection', {
       config,
       loadBalancerFullName: shared.alb.loadBalancerFullName,
-      targetGroupFullNames,
+      // The pooled unit's target groups (every basic tenant); without basic tenants, the first advanced unit's.
+      targetGroupFullNames: (poolTargetGroups.length > 0 ? poolTargetGroups : targetGroupFullNames).slice(0, 5),
+    });
+    for (const silo of silos) {
+      new TenantDetection(silo.scope, 'Detection', {
+        config,
+        tenantId: silo.tenantId,
+        loadBalancer: { loadBalancerFullName: silo.loadBalancerFullName, targetGroupFullNames: silo.targetGroups },
+        topic: this.detection.topic,
+      });
+    }
+    // Outside-in: this Region probes its peer; the alarm about the peer lives here, on this Region's alarm topic.
+    new RegionProbes(this, 'ProbesOfPeer', {
+      config,
+      probedRegion: otherRegion(config, region),
+      topic: this.detection.topic,
+      accessLogs,
     });
     this.failover = new FailoverFunction(this, 'Failover', {
       config,
@@ -249,6 +281,7 @@ export class RegionStack extends Stack {
       topicKey: this.detection.topicKey,
     });
     this.subscribeFailoverLambdas(config);
+    for (const alarm of this.detection.monitorAlarms) alarm.addAlarmAction(new SnsAction(this.failover.oncallTopic));
 
     new RegionDashboard(this, 'Dashboard', {
       config,

@@ -7,7 +7,7 @@ import { regionAlarms } from '../../infra/alarms/definitions';
 const config = parseConfig('tenants: [{ id: acme, tier: premium }]');
 const alarms = regionAlarms(config, 'us-west-2', {
   loadBalancerFullName: 'app/regionflip-shared/us-west-2',
-  targetGroupFullName: 'targetgroup/regionflip-shared/us-west-2',
+  targetGroupFullNames: ['targetgroup/regionflip-shared/us-west-2'],
 });
 const transition = {
   region: 'us-west-2',
@@ -60,7 +60,7 @@ describe('CloudWatch alarm notifications and the SNS Lambda event', () => {
     const rate = alarms.metricAlarms.find((a) => a.kind === 'alb-5xx-rate')!;
     const latency = alarms.metricAlarms.find((a) => a.kind === 'p99-latency')!;
     const rateTrigger = metricAlarmMessage(rate, transition).Trigger as { Metrics: { Expression?: string }[] };
-    expect(rateTrigger.Metrics.at(-1)?.Expression).toBe('100*(FILL(m1,0)+FILL(m2,0))/m3');
+    expect(rateTrigger.Metrics.at(-1)?.Expression).toBe('IF(m2 >= 50, 100 * (FILL(m0, 0) + FILL(m1, 0)) / m2, 0)');
     expect(metricAlarmMessage(latency, transition).Trigger).toMatchObject({
       MetricName: 'TargetResponseTime',
       StatisticType: 'ExtendedStatistic',

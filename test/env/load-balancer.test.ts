@@ -9,7 +9,7 @@ import { motoTarget, uniqueName } from '../support/moto';
 describe('load balancer model', () => {
   const cloudwatch = new CloudWatchClient(clientConfig('us-west-2', motoTarget()));
   const name = uniqueName('lb');
-  const ref = { loadBalancerFullName: `app/${name}/1`, targetGroupFullName: `targetgroup/${name}/1` };
+  const ref = { loadBalancerFullName: `app/${name}/1`, targetGroupFullNames: [`targetgroup/${name}/1`] };
   let target: Server;
   let lb: LocalLoadBalancer;
 
@@ -58,7 +58,7 @@ describe('load balancer model', () => {
     return (out.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0);
   };
   const lbDims = { LoadBalancer: ref.loadBalancerFullName };
-  const tgDims = { ...lbDims, TargetGroup: ref.targetGroupFullName };
+  const tgDims = { ...lbDims, TargetGroup: ref.targetGroupFullNames[0]! };
   /** Published once the period ends (plus the publish delay): poll rather than guess the moment. */
   const published = async (metricName: string, stat: string, dims: Record<string, string>, atLeast: number) => {
     const deadline = Date.now() + 5000;
