@@ -304,7 +304,7 @@ export type Rollback = z.infer<typeof rollbackSchema>;
 export const trafficSchema = z
   .object({
     /** Client loops per tenant; each has its own DNS resolver cache, so each honours the TTL on its own. */
-    clientsPerTenant: z.number().int().min(1).max(20).default(1),
+    clientsPerTenant: z.number().int().min(1).max(20).default(3),
     /** Requests per second per client. */
     ratePerClient: z.number().positive().max(200).optional(),
     /** Share of requests that are sequence-numbered writes (0..1). */

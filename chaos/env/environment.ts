@@ -225,6 +225,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       return service;
     };
 
+    let delivery: SnsLambdaDelivery | undefined;
     const env: LocalEnvironment = {
       id,
       config,
@@ -235,11 +236,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       oncallTopicArn: provisioned.oncallTopicArn,
       regions: regionViews,
       tenantToken: (tenantId, tier) => signTenantToken(tokenSecret, { tenantId, tier: tier ?? tierOf(tenantId) }),
-      dnsClient: () =>
+      dnsClient: (dnsOpts) =>
         new Route53DnsClient({
           route53: clients.route53,
           hostedZoneId: provisioned.hostedZoneId,
           loadBalancerUrl: (region) => loadBalancers[region]?.url,
+          initialCacheAgeMs: dnsOpts?.cacheAgeMs,
         }),
       async setFault(region: string, fault: ServiceFault) {
         const res = await fetch(`${serviceOf(region).url}/admin/fault`, {
@@ -265,6 +267,9 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         setLagMs: (ms) => replication.setLagMs(ms),
         lagMs: () => replication.lagMs(),
       },
+      stopNotificationDelivery: async () => {
+        await delivery?.stop();
+      },
       events: (since) => (since === undefined ? [...events] : events.filter((e) => e.at >= since)),
       stop,
     };
@@ -283,10 +288,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         logger: new Logger({ serviceName: `${config.app}-failover`, logLevel: opts.handlerLogLevel ?? 'WARN' }),
         metrics: handlerMetrics(config.app, opts.handlerLogLevel === 'INFO' || opts.handlerLogLevel === 'DEBUG'),
       });
-    const delivery = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
-    await delivery.start();
-    stops.push(() => delivery.stop());
-    for (const region of regions) await delivery.subscribe(clients.sns[region]!, provisioned.alarmTopicArns[region]!);
+    const notifications = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
+    delivery = notifications;
+    await notifications.start();
+    stops.push(() => notifications.stop());
+    for (const region of regions)
+      await notifications.subscribe(clients.sns[region]!, provisioned.alarmTopicArns[region]!);
 
     const accountId = provisioned.oncallTopicArn.split(':')[4] ?? '123456789012';
     for (const region of regions) {
