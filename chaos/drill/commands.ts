@@ -89,8 +89,9 @@ export function registerDrillCommands(program: Command): void {
         },
         cmd: Command,
       ) => {
-        const parsed = loadDrill(file);
+        // Everything is checked before anything starts: the file (lines, fields, Regions), the target, the endpoint.
         const config = configOf(cmd);
+        const parsed = loadDrill(file, config);
         const target = targetOf(opts.target, parsed.target);
         const motoEndpoint = motoEndpointOf(opts.motoEndpoint);
         if (opts.dryRun) {
@@ -172,7 +173,7 @@ export function registerDrillCommands(program: Command): void {
       let bad = 0;
       for (const file of files) {
         try {
-          const parsed = loadDrill(file);
+          const parsed = loadDrill(file, config);
           drillPlan(parsed, config, parsed.target);
           out(`ok  ${file}: ${parsed.title}`);
         } catch (err) {
