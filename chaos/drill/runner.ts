@@ -174,6 +174,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
   try {
     traffic.start();
     progress.start('steady-before', `Steady state before: ${drill.steadyStateHypothesis.title}`);
+    // The window starts once every client has been answered once: on a loaded machine the cold start (every client
+    // resolving its name at once) can take longer than the window itself. Bounded; the probes judge what they see.
+    const coldStartUntil = Date.now() + 15_000;
+    while (traffic.clientsHeardFrom() < traffic.clientCount && Date.now() < coldStartUntil) {
+      await interruptibleSleep(Math.min(100, driver.pollMs), opts.signal);
+    }
     progress.note('steady-before', `synthetic traffic for ${warmupMs / 1000} s`);
     await interruptibleSleep(warmupMs, opts.signal);
     journal.steadyStateBefore = await steadyState();

@@ -64,6 +64,15 @@ export class SyntheticTraffic {
     }
   }
 
+  /** Clients that have completed at least one request (a cold start resolves every client's name at once). */
+  clientsHeardFrom(): number {
+    return new Set(this.samples.map((s) => s.client)).size;
+  }
+
+  get clientCount(): number {
+    return this.opts.tenants.length * this.opts.clientsPerTenant;
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.loops);
