@@ -20,6 +20,7 @@ import { motoTarget } from '../support/moto';
 
 const ROOT = resolve(__dirname, '../..');
 const CONFIG_FILE = join(ROOT, 'infra/config/regionflip.yaml');
+const DRILL_FILE = join(ROOT, 'chaos/drills/region-outage.yaml');
 
 function journalIn(dir: string): DrillJournal | undefined {
   for (const run of existsSync(dir) ? readdirSync(dir) : []) {
@@ -54,6 +55,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+// Three real drills on a machine shared with other test files: generous, never a wall-clock assertion.
+jest.setTimeout(240_000);
+
 describe('a drill stopped by a signal rolls back (real CLI process)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drill-signal-'));
   const children: ChildProcess[] = [];
@@ -81,6 +85,15 @@ describe('a drill stopped by a signal rolls back (real CLI process)', () => {
     const app = `s${randomBytes(4).toString('hex')}`;
     const configFile = join(dir, `${app}.yaml`);
     writeFileSync(configFile, readFileSync(CONFIG_FILE, 'utf8').replace(/^app: .*$/m, `app: ${app}`));
+    // The catalogue drill with a steady state loose enough for a loaded CI machine (this test is about signals, not
+    // latency): it must reach its method to be interrupted there.
+    const drillFile = join(dir, `${app}-drill.yaml`);
+    const relaxed = readFileSync(DRILL_FILE, 'utf8')
+      .replace('$schema=../drill/drill.schema.json', '$schema=drill.schema.json')
+      .replace('{ type: success-rate, min: 0.99, window: 2s }', '{ type: success-rate, min: 0.5, window: 2s }')
+      .replace('{ type: p99-latency, maxMs: 2000, window: 2s }', '{ type: p99-latency, maxMs: 30000, window: 2s }');
+    expect(relaxed).toContain('maxMs: 30000');
+    writeFileSync(drillFile, relaxed);
     const reports = join(dir, app);
     // One process (node --import tsx, not the tsx wrapper): the signal reaches the drill itself.
     const child = spawn(
@@ -93,7 +106,7 @@ describe('a drill stopped by a signal rolls back (real CLI process)', () => {
         configFile,
         'drill',
         'run',
-        'chaos/drills/region-outage.yaml',
+        drillFile,
         '--report-dir',
         reports,
         '--moto-endpoint',
@@ -109,15 +122,26 @@ describe('a drill stopped by a signal rolls back (real CLI process)', () => {
     child.stderr?.on('data', (c: Buffer) => {
       output += c.toString();
     });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let exitCode: number | null | undefined;
+    const exited = new Promise<number | null>((r) =>
+      child.once('exit', (code) => {
+        exitCode = code;
+        r(code);
+      }),
+    );
     const journal = await waitFor(
       `the drill to reach "${phase}"`,
       async () => {
         const j = journalIn(reports);
+        if (exitCode !== undefined) {
+          throw new Error(
+            `the drill ended (exit ${exitCode}) before "${phase}": ${j?.abortReason}\n${output.slice(-2000)}`,
+          );
+        }
         if (j?.env?.target === 'local') for (const pid of j.env.pids) if (!pids.includes(pid)) pids.push(pid);
         return j && (await until(j, app)) ? j : undefined;
       },
-      90_000,
+      180_000,
     );
     if (journal.env?.target !== 'local') throw new Error('expected a local drill journal');
     const drillPids = [...journal.env.pids];
