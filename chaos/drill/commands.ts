@@ -13,7 +13,7 @@ import { awsDriver } from './aws/aws-driver';
 import { confirmProductionDrill, PRODUCTION_FLAG } from './aws/confirm';
 import { drillPlan } from './describe';
 import type { DrillDriver } from './driver';
-import { readJournal } from './journal';
+import { type DrillJournal, readJournal } from './journal';
 import { listrProgress } from './listr-progress';
 import { loadDrill } from './load';
 import { localDriver } from './local-driver';
@@ -73,15 +73,27 @@ export function registerDrillCommands(program: Command): void {
     .option('--target <target>', `where to run: ${DRILL_TARGETS.join(' | ')} (default: the drill file's target)`)
     .option('--report-dir <dir>', 'where reports go (a <drill>-<timestamp> folder is created inside)', 'reports')
     .option(PRODUCTION_FLAG, 'skip the typed confirmation for --target aws (dangerous!)')
+    .option(
+      '--moto-endpoint <url>',
+      'local: use this running moto server (http://127.0.0.1:<port>) instead of starting one',
+    )
     .action(
       async (
         file: string,
-        opts: { dryRun?: boolean; target?: string; reportDir: string; yesIKnowThisIsProduction?: boolean },
+        opts: {
+          dryRun?: boolean;
+          target?: string;
+          reportDir: string;
+          yesIKnowThisIsProduction?: boolean;
+          motoEndpoint?: string;
+        },
         cmd: Command,
       ) => {
-        const parsed = loadDrill(file);
+        // Everything is checked before anything starts: the file (lines, fields, Regions), the target, the endpoint.
         const config = configOf(cmd);
+        const parsed = loadDrill(file, config);
         const target = targetOf(opts.target, parsed.target);
+        const motoEndpoint = motoEndpointOf(opts.motoEndpoint);
         if (opts.dryRun) {
           out(drillPlan(parsed, config, target));
           out('(dry run: nothing was started or changed)');
@@ -96,8 +108,13 @@ export function registerDrillCommands(program: Command): void {
           });
         }
         const controller = new AbortController();
+        let running: { journal: DrillJournal; file: string } | undefined;
         const onSignal = (signal: NodeJS.Signals) => {
-          if (controller.signal.aborted) return;
+          if (controller.signal.aborted) {
+            // A second Ctrl-C never exits half-way: it says what is still being restored.
+            process.stderr.write(`\n${signal} again: ${stillRestoring(running)}\n`);
+            return;
+          }
           process.stderr.write(`\n${signal}: stopping the drill and rolling back (do not kill it: it is restoring)\n`);
           controller.abort(signal);
         };
@@ -116,9 +133,12 @@ export function registerDrillCommands(program: Command): void {
             reportBase: opts.reportDir,
             progress,
             signal: controller.signal,
+            onJournal: (journal, journalFile) => {
+              running = { journal, file: journalFile };
+            },
             driver: async () => {
               if (target === 'aws') return deployedDriver(config, `${Date.now()}`);
-              env = await startLocalEnvironment({ config });
+              env = await startLocalEnvironment({ config, motoEndpoint });
               return localDriver(env, true);
             },
           });
@@ -134,7 +154,9 @@ export function registerDrillCommands(program: Command): void {
           out(
             `Reports: ${run.files.markdown}\n         ${run.files.html}\n         ${run.files.junit}\n         ${run.files.journal}`,
           );
-          process.exitCode = run.passed ? 0 : 1;
+          // Stopped by a signal: the shell's convention (128 + signal number), after the rollback finished.
+          const stoppedBy = controller.signal.aborted ? String(controller.signal.reason) : undefined;
+          process.exitCode = stoppedBy === 'SIGINT' ? 130 : stoppedBy === 'SIGTERM' ? 143 : run.passed ? 0 : 1;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
@@ -151,7 +173,7 @@ export function registerDrillCommands(program: Command): void {
       let bad = 0;
       for (const file of files) {
         try {
-          const parsed = loadDrill(file);
+          const parsed = loadDrill(file, config);
           drillPlan(parsed, config, parsed.target);
           out(`ok  ${file}: ${parsed.title}`);
         } catch (err) {
@@ -192,6 +214,34 @@ export function registerDrillCommands(program: Command): void {
       out(`\n${result.verified ? 'Rollback verified' : 'Rollback NOT verified'} — report: ${result.files.markdown}`);
       process.exitCode = result.verified ? 0 : 1;
     });
+}
+
+/** A moto server to reuse must be on loopback: the drill changes whatever it points at. */
+function motoEndpointOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^http:\/\/(127\.0\.0\.1|localhost):\d{1,5}\/?$/.test(value)) {
+    throw new Error(`--moto-endpoint "${value}" is not a loopback moto server: use http://127.0.0.1:<port>`);
+  }
+  return value;
+}
+
+/** What a drill stopped by a signal is still restoring, from its journal, for a second Ctrl-C. */
+export function stillRestoring(running: { journal: DrillJournal; file: string } | undefined): string {
+  if (!running) return 'the drill has not started yet; it stops as soon as it can';
+  const { journal, file } = running;
+  const now = journal.rollbacks.find((r) => r.status === 'running');
+  const faults = journal.undo.map((u) =>
+    u.kind === 'fault' ? `${u.fault.kind}${'region' in u.fault ? ` in ${u.fault.region}` : ''}` : u.kind,
+  );
+  const parts = [
+    now
+      ? `restoring now: ${now.name}`
+      : journal.rollbacks.length === 0
+        ? 'the rollback has not started yet (measuring or stopping the method)'
+        : 'verifying and writing the reports',
+    faults.length > 0 ? `still to undo: ${faults.join(', ')}` : 'no fault left to lift',
+  ];
+  return `${parts.join('; ')}. Waiting for the rollback to finish; if you must kill it, run \`regionflip drill rollback --journal ${file}\` afterwards`;
 }
 
 /** For an AWS drill's journal, the live AWS operations; undefined for a local one. */

@@ -9,6 +9,7 @@ import type { ControlTableRef } from '../../failover/state/drill-marker';
 import type { AuditEntry } from '../../failover/state/model';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import { route53SwitchFor } from '../../failover/switch/route53-switch';
+import { Route53DnsClient } from '../env/dns';
 import type { ServiceFault } from '../env/types';
 import type { JournalEnvironment, UndoAction } from './journal';
 import type { SwitchRecord } from './measure/route53-calls';
@@ -33,6 +34,16 @@ export interface RestoreOps {
   failback(region: string, runId: string): Promise<SwitchRecord | undefined>;
   /** Faults still in place (service fault switches, FIS experiments, paused replication), for the verification. */
   remainingFaults(undo: readonly FaultUndo[]): Promise<string[]>;
+  /**
+   * Where traffic goes, observed: the routing records Route 53 serves and a client probe per tenant through a fresh
+   * resolver. Returns what is not on `region` (empty when everything is). Never the control table: it is only a claim.
+   */
+  observedRoutingProblems(region: string): Promise<string[]>;
+  /**
+   * Stops what the drill itself runs that could switch traffic (the local environment's SNS delivery to the failover
+   * handler) and waits for a switch under way. The first rollback, so no rollback races a switch. Returns a detail.
+   */
+  stopOwnSwitching?(): Promise<string>;
 }
 
 /** Where a drill runs: the local two-Region environment, or deployed stacks. */
@@ -40,13 +51,21 @@ export interface DrillDriver extends RestoreOps {
   readonly target: DrillTarget;
   readonly environment: JournalEnvironment;
   /** Traffic defaults of the target, for what the drill file leaves out. */
-  readonly trafficDefaults: { readonly ratePerClient: number; readonly writeShare: number; readonly timeoutMs: number };
+  readonly trafficDefaults: {
+    /** Requests per second per tenant, shared by its clients when the drill file sets no per-client rate. */
+    readonly ratePerTenant: number;
+    readonly writeShare: number;
+    readonly timeoutMs: number;
+  };
   /** How far back client-side probes look when the drill file gives no window. */
   readonly defaultProbeWindowMs: number;
   /** How often the runner checks waits and stop conditions. */
   readonly pollMs: number;
   trafficTenants(): TrafficTenant[];
-  newResolver(): Resolve;
+  /** One client's resolver; `cacheAgeMs`: how far into its TTL the client's cache already is (staggered clients). */
+  newResolver(cacheAgeMs?: number): Resolve;
+  /** What the RTO floor is computed from, besides the drill's rate and the configuration (chaos/drill/measure/rto-floor.ts). */
+  readonly detectionDelays: { readonly evaluationDelayMs: number; readonly publishDelayMs: number };
   /** Injects a Region's service fault; returns the FIS experiment id when FIS injected it. */
   setServiceFault(region: string, fault: ServiceFault): Promise<string | undefined>;
   pauseReplication(): Promise<string | undefined>;
@@ -136,6 +155,66 @@ export async function drillFailback(
     changeCalls: report.switchOutcome?.changeCalls ?? 0,
     retries: report.switchOutcome?.retries ?? 0,
   };
+}
+
+export interface ObservedRoutingOptions {
+  readonly config: RegionFlipConfig;
+  readonly route53: AwsClients['route53'];
+  readonly hostedZoneId: string;
+  /**
+   * Where a client probe goes for a Region the DNS answer names (a local load balancer or service URL); undefined
+   * skips the probe for that Region (a Region with nothing running locally, or AWS, where the OS resolver is used).
+   */
+  readonly probeBaseUrl?: (region: string) => string | undefined;
+  readonly fetchImpl?: typeof fetch;
+}
+
+/**
+ * The routing as observed from outside: (1) the routing records Route 53 serves, planned against the target by the
+ * one switch's own reader (a non-empty plan = records not on the target); (2) per tenant, a fresh resolver follows its
+ * name and a GET /health is sent where the answer points, which must be served by the target Region.
+ */
+export async function observedRoutingProblems(opts: ObservedRoutingOptions, region: string): Promise<string[]> {
+  const { config } = opts;
+  const problems: string[] = [];
+  const plan = await route53SwitchFor(config, opts.route53, opts.hostedZoneId).plan({
+    targetRegion: region,
+    scope: { kind: 'region' },
+  });
+  if (plan.changes.length > 0) {
+    problems.push(
+      `${plan.changes.length} routing record(s) Route 53 serves are not on ${region}: ${plan.changes
+        .slice(0, 5)
+        .map((c) => `${c.name} -> ${c.from ?? '(none)'}`)
+        .join(', ')}`,
+    );
+  }
+  if (!opts.probeBaseUrl) return problems;
+  const fetchImpl = opts.fetchImpl ?? fetch;
+  const names = namesFor(config);
+  const dns = new Route53DnsClient({
+    route53: opts.route53,
+    hostedZoneId: opts.hostedZoneId,
+    loadBalancerUrl: opts.probeBaseUrl,
+  });
+  for (const tenant of config.tenants) {
+    const hostname = names.tenantRecord(tenant.id);
+    try {
+      const answer = await dns.resolve(hostname);
+      if (answer.region !== region) {
+        problems.push(`client probe: ${hostname} resolves to ${answer.region}, not ${region}`);
+        continue;
+      }
+      const res = await fetchImpl(new URL('/health', answer.url), { signal: AbortSignal.timeout(5000) });
+      const servedBy = res.headers.get('x-served-by-region') ?? ((await res.json()) as { region?: string }).region;
+      if (!res.ok || servedBy !== region) {
+        problems.push(`client probe: ${hostname} answered ${res.status} from ${servedBy ?? 'an unknown Region'}`);
+      }
+    } catch (err) {
+      problems.push(`client probe: ${hostname} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return problems;
 }
 
 /** The audit entries of automatic failovers and pages since a moment (newest last). */

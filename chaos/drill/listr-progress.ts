@@ -40,6 +40,8 @@ export function listrProgress(stepNames: readonly string[], renderer: 'default' 
     {
       concurrent: false,
       exitOnError: false,
+      // listr2's own SIGINT listener calls process.exit: the drill handles its signals itself and rolls back first.
+      registerSignalListeners: false,
       renderer,
       rendererOptions: { collapseErrors: false },
     },

@@ -7,6 +7,7 @@ import {
   type DrillDriver,
   drillFailback,
   type FaultUndo,
+  observedRoutingProblems,
   writeSeqsIn,
 } from './driver';
 import type { SwitchRecord } from './measure/route53-calls';
@@ -52,9 +53,13 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       pids,
     },
     trafficDefaults: {
-      ratePerClient: env.profile.traffic.requestsPerSecondPerTenant,
+      ratePerTenant: env.profile.traffic.requestsPerSecondPerTenant,
       writeShare: env.profile.traffic.writeShare,
       timeoutMs: env.profile.traffic.requestTimeoutMs,
+    },
+    detectionDelays: {
+      evaluationDelayMs: env.profile.evaluationDelayMs,
+      publishDelayMs: env.profile.loadBalancer.publishDelayMs,
     },
     defaultProbeWindowMs: 2000,
     pollMs: 100,
@@ -65,8 +70,8 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
         token: env.tenantToken(t.id, t.tier),
         hostname: names.tenantRecord(t.id),
       })),
-    newResolver: () => {
-      const dns = env.dnsClient();
+    newResolver: (cacheAgeMs) => {
+      const dns = env.dnsClient({ cacheAgeMs });
       return async (hostname) => (await dns.resolve(hostname)).url;
     },
     async setServiceFault(region, fault) {
@@ -103,6 +108,20 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       return remaining;
     },
     failback: (region, runId) => drillFailback(config, env.clients, store, env.hostedZoneId, region, runId),
+    observedRoutingProblems: (region) =>
+      observedRoutingProblems(
+        {
+          config,
+          route53: env.clients.route53,
+          hostedZoneId: env.hostedZoneId,
+          probeBaseUrl: (r) => env.regions[r]?.loadBalancerUrl,
+        },
+        region,
+      ),
+    async stopOwnSwitching() {
+      await env.stopNotificationDelivery();
+      return 'alarm notifications no longer reach the failover handler; invocations under way finished';
+    },
     async alarmFiredAt(region, since) {
       const alarm = names.regionAlarm(region);
       return env.events(since).find((e) => e.type === 'alarm-state' && e.alarm === alarm && e.state === 'ALARM')?.at;

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { createAwsClients } from '../../failover/aws/clients';
 import { isAlive, killGroup, readEnvStates, removeEnvState } from '../env/env-state';
-import { controlStoreFor, controlTableFor, drillFailback, type RestoreOps } from './driver';
+import { controlStoreFor, controlTableFor, drillFailback, observedRoutingProblems, type RestoreOps } from './driver';
 import { type DrillJournal, persistJournal, readJournal } from './journal';
 import { type ReportFiles, writeReports } from './report/write';
 import { type RestoreOutcome, restore } from './rollback';
@@ -83,6 +83,20 @@ export async function recoverDrill(opts: RecoverOptions = {}): Promise<RecoverRe
           : `the environment's owner is gone; ${undo.fault.kind} ended with it`;
       },
       failback: (region, runId) => drillFailback(config, clients, store, env.hostedZoneId, region, runId),
+      // The load balancer models died with the drill: client probes go to the orphaned tenant services directly.
+      observedRoutingProblems: (region) =>
+        observedRoutingProblems(
+          {
+            config,
+            route53: clients.route53,
+            hostedZoneId: env.hostedZoneId,
+            probeBaseUrl: (r) => {
+              const service = connection?.regions[r];
+              return service && isAlive(service.servicePid) ? service.serviceUrl : undefined;
+            },
+          },
+          region,
+        ),
       async remainingFaults() {
         // Verified after the processes are stopped (below): a fault lives only as long as its service.
         return [];

@@ -44,6 +44,8 @@ export async function restore(
   const run = async (name: string, action: () => Promise<string>) => {
     const record: StepRecord = { name, type: 'rollback', startedAt: Date.now(), status: 'running' };
     journal.rollbacks.push(record);
+    // Every undo is in the journal as it happens: running now, then its outcome.
+    save();
     note(name);
     try {
       record.detail = await action();
@@ -72,6 +74,13 @@ export async function restore(
     }
   };
 
+  // First, nothing of the drill's own may switch traffic any more: a failover under way finishes before the failback
+  // starts, and no alarm notification starts another one after it.
+  if (ops.stopOwnSwitching) {
+    const stopOwnSwitching = ops.stopOwnSwitching.bind(ops);
+    await run("stop the drill's own alarm delivery and wait for a switch under way", () => stopOwnSwitching());
+  }
+
   const order: RollbackKind[] = [...rollbacks.map((r) => r.type)];
   for (const kind of ['clear-faults', 'resume-replication', 'enable-automation'] as const) {
     if (!order.includes(kind)) order.push(kind);
@@ -98,26 +107,27 @@ export async function restore(
       }
       continue;
     }
+    // Always through the one switch, whatever the control table says: it finishes a pending intent (a switch killed
+    // half-way), plans from the records Route 53 serves and changes nothing when they are already right.
     await run(`failback to ${failbackRegion}`, async () => {
-      const routing = await ops.store.getRouting();
-      if (routing.activeRegion === failbackRegion && Object.keys(routing.tenantOverrides).length === 0) {
-        return `routing already on ${failbackRegion}`;
-      }
       failback = await ops.failback(failbackRegion, journal.runId);
       return failback
         ? `switched ${failback.recordsChanged} record(s) in ${failback.changeCalls} Route 53 call(s)`
-        : 'records already pointed there';
+        : `the routing records already pointed at ${failbackRegion}`;
     });
   }
 
   await run('verify the rollback', async () => {
     const found: string[] = [...(await ops.remainingFaults(injected))];
     const routing = await ops.store.getRouting();
-    if (
-      failbackRegion !== undefined &&
-      (routing.activeRegion !== failbackRegion || Object.keys(routing.tenantOverrides).length > 0)
-    ) {
-      found.push(`routing is on ${routing.activeRegion}, not ${failbackRegion}`);
+    if (failbackRegion !== undefined) {
+      // The truth first: the records Route 53 serves and where clients land. The table must agree with them.
+      found.push(...(await ops.observedRoutingProblems(failbackRegion)));
+      if (routing.activeRegion !== failbackRegion || Object.keys(routing.tenantOverrides).length > 0) {
+        found.push(`the control table says ${routing.activeRegion}, not ${failbackRegion}`);
+      }
+      const intent = await ops.store.pendingSwitch();
+      if (intent) found.push(`a switch intent to ${intent.request.targetRegion} (${intent.caller}) is still pending`);
     }
     if (injected.some((u) => u.fault.kind === 'automation-disable') && !routing.automation.enabled) {
       found.push('automatic failover is still disabled');

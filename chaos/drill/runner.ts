@@ -18,12 +18,13 @@ import {
   type StepRecord,
 } from './journal';
 import { resolveRegion } from './load';
-import { clientsRecoveredAt, errorWindow } from './measure/client-recovery';
+import { clientsRecoveredAt, errorWindow, tenantRecoveredAt } from './measure/client-recovery';
 import { measureImpact } from './measure/impact';
 import type { DrillMeasurements } from './measure/measurements';
 import { countRoute53Calls, type SwitchRecord } from './measure/route53-calls';
 import { measureRpo } from './measure/rpo';
 import { rtoBreakdown } from './measure/rto';
+import { rtoFloor, rtoFloorPosition } from './measure/rto-floor';
 import type { AcknowledgedWrite } from './measure/samples';
 import { evaluateProbe, probeWindowMs } from './probes';
 import { type DrillProgress, type PhaseStatus, silentProgress } from './progress';
@@ -52,6 +53,8 @@ export interface RunDrillOptions {
   readonly progress?: DrillProgress;
   /** Ctrl-C / SIGTERM: stop the method, roll back, report. */
   readonly signal?: AbortSignal;
+  /** Sees the journal once it exists (the CLI says from it what a second Ctrl-C is still waiting for). */
+  readonly onJournal?: (journal: DrillJournal, file: string) => void;
 }
 
 export interface DrillRun {
@@ -106,6 +109,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
   const save = () => persistJournal(journalFile, journal);
   save();
   rememberLastJournal(journalFile);
+  opts.onJournal?.(journal, journalFile);
 
   progress.start('environment', `Environment (${target})`);
   let driver: DrillDriver;
@@ -132,13 +136,15 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
   const traffic = new SyntheticTraffic({
     tenants,
     clientsPerTenant: drill.traffic.clientsPerTenant,
-    ratePerClient: drill.traffic.ratePerClient ?? driver.trafficDefaults.ratePerClient,
+    // The target's load per tenant is kept whatever the number of clients: more clients, not more load.
+    ratePerClient: drill.traffic.ratePerClient ?? driver.trafficDefaults.ratePerTenant / drill.traffic.clientsPerTenant,
     writeShare: drill.traffic.writeShare ?? driver.trafficDefaults.writeShare,
     timeoutMs:
       drill.traffic.timeout !== undefined
         ? durationMs(drill.traffic.timeout, target)
         : driver.trafficDefaults.timeoutMs,
-    newResolver: () => driver.newResolver(),
+    newResolver: (cacheAgeMs) => driver.newResolver(cacheAgeMs),
+    dnsTtlMs: config.dns.ttlSeconds * 1000,
     writeIdPrefix,
   });
 
@@ -168,6 +174,12 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
   try {
     traffic.start();
     progress.start('steady-before', `Steady state before: ${drill.steadyStateHypothesis.title}`);
+    // The window starts once every client has been answered once: on a loaded machine the cold start (every client
+    // resolving its name at once) can take longer than the window itself. Bounded; the probes judge what they see.
+    const coldStartUntil = Date.now() + 15_000;
+    while (traffic.clientsHeardFrom() < traffic.clientCount && Date.now() < coldStartUntil) {
+      await interruptibleSleep(Math.min(100, driver.pollMs), opts.signal);
+    }
     progress.note('steady-before', `synthetic traffic for ${warmupMs / 1000} s`);
     await interruptibleSleep(warmupMs, opts.signal);
     journal.steadyStateBefore = await steadyState();
@@ -342,7 +354,8 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     journal.measurements = { ...journal.measurements, switches, route53: countRoute53Calls(switches) };
   }
 
-  if (journal.steadyStateBefore?.met) {
+  // Stopped by a signal, the drill ends once its rollback is verified: whoever pressed Ctrl-C wants out, not a probe.
+  if (journal.steadyStateBefore?.met && !opts.signal?.aborted) {
     progress.start('steady-after', 'Steady state after');
     try {
       const home = config.regions.primary;
@@ -560,6 +573,8 @@ async function measure(
   const faultAt = firstRegionFault?.s.startedAt;
 
   let rto: DrillMeasurements['rto'];
+  let rtoFloorMeasured: DrillMeasurements['rtoFloor'];
+  let tenantRecoveryMs: Record<string, number | undefined> | undefined;
   let rpo: DrillMeasurements['rpo'];
   let lost: readonly AcknowledgedWrite[] = [];
   const firstFailover = failovers[0];
@@ -577,6 +592,21 @@ async function measure(
       dnsInSyncAt,
       clientsRecoveredAt: clientsRecoveredAt(traffic.samples, tenantIds, healthy, faultAt),
     });
+    tenantRecoveryMs = Object.fromEntries(
+      tenantIds.map((id) => {
+        const at = tenantRecoveredAt(traffic.samples, id, healthy, faultAt);
+        return [id, at === undefined ? undefined : at - faultAt];
+      }),
+    );
+    const floor = rtoFloor({
+      periodMs: config.detection.periodSeconds * 1000,
+      datapointsToAlarm: config.detection.datapointsToAlarm,
+      evaluationDelayMs: driver.detectionDelays.evaluationDelayMs,
+      publishDelayMs: driver.detectionDelays.publishDelayMs,
+      dnsTtlMs: config.dns.ttlSeconds * 1000,
+      requestIntervalMs: 1000 / traffic.ratePerClient,
+    });
+    rtoFloorMeasured = { ...floor, position: rto.rtoMs === undefined ? undefined : rtoFloorPosition(rto.rtoMs, floor) };
     // Only writes acknowledged before the data is read count: a later one is not lost, it was not looked for.
     const readFrom = Date.now();
     const present = await driver.presentWriteSeqs(routing.activeRegion, tenantIds, writeIdPrefix);
@@ -600,6 +630,9 @@ async function measure(
     paged: pages.length > 0,
     pageReasons: pages.map((p) => p.reason),
     rto,
+    rtoFloor: rtoFloorMeasured,
+    tenantRecoveryMs,
+    clientsPerTenant: drill.traffic.clientsPerTenant,
     rpo,
     clientErrorWindow: errorWindow(traffic.samples, methodStartedAt),
     impact: measureImpact(config.tenants, traffic.samples, lost, methodStartedAt),

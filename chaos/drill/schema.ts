@@ -13,10 +13,28 @@ export type DrillTarget = (typeof DRILL_TARGETS)[number];
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** "1500ms", "20s", "2.5m", "1h", or a number of seconds. */
+/**
+ * The longest duration a drill may name: 12 hours, the longest an AWS FIS experiment action runs (aws-facts.md F1,
+ * F4). A longer one is a typo (it would also hold the drill-in-progress marker, which blocks the runbooks, that long).
+ */
+export const MAX_DURATION_MS = 12 * 3_600_000;
+
+/** "1500ms", "20s", "2.5m", "1h", or a number of seconds; at most 12 h. */
 const durationValue = z.union([
-  z.number().nonnegative({ message: 'a duration in seconds must be >= 0' }),
-  z.string().regex(DURATION, { message: 'must be a duration such as "500ms", "20s", "2m" or "1h"' }),
+  z
+    .number()
+    .nonnegative({ message: 'a duration in seconds must be >= 0' })
+    .max(MAX_DURATION_MS / 1000, { message: 'a duration must be at most 43200 s (12 h): write a shorter one' }),
+  z
+    .string()
+    .regex(DURATION, { message: 'must be a duration such as "500ms", "20s", "2m" or "1h"' })
+    .refine(
+      (v) => {
+        const m = DURATION.exec(v);
+        return m !== null && Number(m[1]) * UNIT_MS[m[2]!]! <= MAX_DURATION_MS;
+      },
+      { message: 'a duration must be at most 12h: write a shorter one' },
+    ),
 ]);
 
 /** A duration, or one per target when the local environment's compressed timings differ from AWS's. */
@@ -304,7 +322,7 @@ export type Rollback = z.infer<typeof rollbackSchema>;
 export const trafficSchema = z
   .object({
     /** Client loops per tenant; each has its own DNS resolver cache, so each honours the TTL on its own. */
-    clientsPerTenant: z.number().int().min(1).max(20).default(1),
+    clientsPerTenant: z.number().int().min(1).max(20).default(3),
     /** Requests per second per client. */
     ratePerClient: z.number().positive().max(200).optional(),
     /** Share of requests that are sequence-numbered writes (0..1). */

@@ -25,8 +25,13 @@ export interface TrafficOptions {
   readonly ratePerClient: number;
   readonly writeShare: number;
   readonly timeoutMs: number;
-  /** A new resolver with its own cache, one per client. */
-  readonly newResolver: () => Resolve;
+  /** A new resolver with its own cache, one per client, whose cache is already `cacheAgeMs` old. */
+  readonly newResolver: (cacheAgeMs: number) => Resolve;
+  /**
+   * The DNS TTL: each client starts with a cache age drawn uniformly from [0, TTL), so clients of one tenant re-resolve
+   * at independent moments, as a real population does, not in lockstep.
+   */
+  readonly dnsTtlMs: number;
   /** Ids of written items start with this, so a drill's writes are told apart from anything else. */
   readonly writeIdPrefix: string;
   readonly random?: () => number;
@@ -44,14 +49,28 @@ export class SyntheticTraffic {
     this.random = opts.random ?? Math.random;
   }
 
+  get ratePerClient(): number {
+    return this.opts.ratePerClient;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
     for (const tenant of this.opts.tenants) {
       for (let i = 0; i < this.opts.clientsPerTenant; i++) {
-        this.loops.push(this.clientLoop(tenant, `${tenant.id}#${i}`, this.opts.newResolver()));
+        const cacheAgeMs = Math.floor(this.random() * this.opts.dnsTtlMs);
+        this.loops.push(this.clientLoop(tenant, `${tenant.id}#${i}`, this.opts.newResolver(cacheAgeMs)));
       }
     }
+  }
+
+  /** Clients that have completed at least one request (a cold start resolves every client's name at once). */
+  clientsHeardFrom(): number {
+    return new Set(this.samples.map((s) => s.client)).size;
+  }
+
+  get clientCount(): number {
+    return this.opts.tenants.length * this.opts.clientsPerTenant;
   }
 
   async stop(): Promise<void> {

@@ -31,10 +31,17 @@ export interface Route53DnsClientOptions {
   /** The load balancer URL of a Region (undefined if the Region has none). */
   readonly loadBalancerUrl: (region: string) => string | undefined;
   readonly clock?: () => number;
+  /**
+   * How old this client's cache already is when it starts (ms): its first answer for each name expires that much
+   * sooner, as if it had been cached before. Clients of a real population do not all re-resolve in lockstep.
+   */
+  readonly initialCacheAgeMs?: number;
 }
 
 export class Route53DnsClient implements DnsClient {
   private readonly cache = new Map<string, DnsAnswer>();
+  /** Names answered once already: the initial cache age applies to the first answer of each name only. */
+  private readonly answered = new Set<string>();
   private readonly clock: () => number;
 
   constructor(private readonly opts: Route53DnsClientOptions) {
@@ -55,7 +62,10 @@ export class Route53DnsClient implements DnsClient {
       if (region) {
         const url = this.opts.loadBalancerUrl(region);
         if (!url) throw new Error(`${asked} resolves to ${current}, but Region ${region} has no local load balancer`);
-        const answer: DnsAnswer = { chain, region, url, expiresAt: now + (Number.isFinite(ttl) ? ttl * 1000 : 0) };
+        const age = this.answered.has(asked) ? 0 : (this.opts.initialCacheAgeMs ?? 0);
+        this.answered.add(asked);
+        const ttlMs = Number.isFinite(ttl) ? ttl * 1000 : 0;
+        const answer: DnsAnswer = { chain, region, url, expiresAt: now + Math.max(0, ttlMs - age) };
         this.cache.set(asked, answer);
         return answer;
       }

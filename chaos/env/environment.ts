@@ -226,6 +226,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       return service;
     };
 
+    let delivery: SnsLambdaDelivery | undefined;
+    let stopReconciler: (() => Promise<void>) | undefined;
     const env: LocalEnvironment = {
       id,
       config,
@@ -236,11 +238,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       oncallTopicArn: provisioned.oncallTopicArn,
       regions: regionViews,
       tenantToken: (tenantId, tier) => signTenantToken(tokenSecret, { tenantId, tier: tier ?? tierOf(tenantId) }),
-      dnsClient: () =>
+      dnsClient: (dnsOpts) =>
         new Route53DnsClient({
           route53: clients.route53,
           hostedZoneId: provisioned.hostedZoneId,
           loadBalancerUrl: (region) => loadBalancers[region]?.url,
+          initialCacheAgeMs: dnsOpts?.cacheAgeMs,
         }),
       async setFault(region: string, fault: ServiceFault) {
         const res = await fetch(`${serviceOf(region).url}/admin/fault`, {
@@ -272,6 +275,11 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         lb.setDark(dark);
         record({ at: Date.now(), type: 'fault-set', region, fault: dark ? { kind: 'outage' } : { kind: 'none' } });
       },
+      stopNotificationDelivery: async () => {
+        // The reconciler is the other way the handler runs: stop it too, and let a run under way finish.
+        await stopReconciler?.();
+        await delivery?.stop();
+      },
       events: (since) => (since === undefined ? [...events] : events.filter((e) => e.at >= since)),
       stop,
     };
@@ -291,26 +299,31 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         metrics: handlerMetrics(config.app, opts.handlerLogLevel === 'INFO' || opts.handlerLogLevel === 'DEBUG'),
       });
     // The reconciler: EventBridge's scheduled event into the same handler, one run at a time.
-    let reconciling = false;
+    let reconciling: Promise<unknown> | undefined;
     const reconciler = setInterval(() => {
       if (reconciling) return;
-      reconciling = true;
-      (handler as (event: unknown) => Promise<unknown>)({
+      reconciling = (handler as (event: unknown) => Promise<unknown>)({
         source: 'aws.events',
         'detail-type': 'Scheduled Event',
         detail: {},
       })
         .catch(onError('reconciler'))
         .finally(() => {
-          reconciling = false;
+          reconciling = undefined;
         });
     }, profile.reconcileIntervalMs);
     reconciler.unref();
-    stops.push(async () => clearInterval(reconciler));
-    const delivery = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
-    await delivery.start();
-    stops.push(() => delivery.stop());
-    for (const region of regions) await delivery.subscribe(clients.sns[region]!, provisioned.alarmTopicArns[region]!);
+    stopReconciler = async () => {
+      clearInterval(reconciler);
+      await reconciling;
+    };
+    stops.push(() => stopReconciler!());
+    const notifications = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
+    delivery = notifications;
+    await notifications.start();
+    stops.push(() => notifications.stop());
+    for (const region of regions)
+      await notifications.subscribe(clients.sns[region]!, provisioned.alarmTopicArns[region]!);
 
     // Outside-in: each Region probed from its peer, published into the peer's CloudWatch (chaos/env/prober.ts).
     const prober = new RegionProber({

@@ -84,7 +84,7 @@ export class SnsLambdaDelivery {
         } catch {
           return;
         }
-        if (body.Type !== 'Notification') return;
+        if (body.Type !== 'Notification' || this.stopped) return;
         const subscriptionArn = this.subscriptions.get(body.TopicArn) ?? `${body.TopicArn}:local`;
         const run = this.invoke(lambdaEventOf(body, subscriptionArn), body.MessageId);
         this.inFlight.add(run);
@@ -105,14 +105,19 @@ export class SnsLambdaDelivery {
     return arn;
   }
 
-  /** Waits for handler invocations under way; cancels pending retries. */
+  /**
+   * Stops accepting notifications, cancels pending retries and waits for the handler invocations under way (and so for
+   * any switch they started). Safe to call twice: a drill stops delivery before its rollback, the environment again.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.server) {
-      this.server.closeAllConnections();
-      await new Promise((r) => this.server!.close(r));
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
     await Promise.allSettled([...this.inFlight]);
   }

@@ -99,8 +99,8 @@ export interface LocalEnvironment {
   readonly clients: AwsClients;
   readonly hostedZoneId: string;
   readonly regions: Readonly<Record<string, LocalRegion>>;
-  /** A new resolver with an empty cache. */
-  dnsClient(): DnsClient;
+  /** A new resolver with an empty cache; `cacheAgeMs`: its first answers expire that much sooner (a client mid-TTL). */
+  dnsClient(opts?: { readonly cacheAgeMs?: number }): DnsClient;
   /** Flips the tenant service's fault switch in a Region (through its admin endpoint); records a `fault-set` event. */
   setFault(region: string, fault: ServiceFault): Promise<void>;
   /**
@@ -119,6 +119,11 @@ export interface LocalEnvironment {
     /** How far behind the slowest direction is, in ms (0 when drained). */
     lagMs(): number;
   };
+  /**
+   * Stops delivering alarm notifications to the failover handler and waits for the invocations under way, so for any
+   * switch they started. A drill calls it before rolling back, so its rollback cannot race its own switch.
+   */
+  stopNotificationDelivery(): Promise<void>;
   /** Everything seen so far, ordered by `at`; `since` filters by time (inclusive). */
   events(since?: number): readonly EnvEvent[];
   /** Stops everything it started (processes, servers, timers) and removes its state file. Safe to call twice. */

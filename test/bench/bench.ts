@@ -79,7 +79,8 @@ async function main(): Promise<void> {
       `(${bundleBytes === undefined ? 'n/a' : ratio(bundleBytes, LAMBDA_BUDGET_BYTES)} of the 1 MB budget)`,
     '',
     `Drill (local region outage): wall ${drill.wallMs} ms; RTO ${drill.rtoMs} ms against a floor of ` +
-      `${drill.rtoFloorMs} ms (detection window + DNS TTL): RTO - floor = ${drill.rtoMs - drill.rtoFloorMs} ms`,
+      `[${drill.rtoFloorMinMs}, ${drill.rtoFloorMaxMs}] ms (detection + DNS TTL, ${drill.clientsPerTenant} clients per tenant); ` +
+      `${drill.rpoLostWrites} lost write(s)`,
     `(bench total ${Math.round(performance.now() - started)} ms)`,
   ];
   process.stdout.write(`${out.filter((l, i) => l !== '' || i > 2).join('\n')}\n`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -46,5 +46,21 @@ describe('regionflip drill CLI', () => {
       /automation-disabled\.yaml +Automation disabled \(kill switch\) — expects no-failover-page/,
     );
     expect(out.stdout.trim().split('\n')).toHaveLength(6);
+  });
+
+  it('GIVEN a drill naming an unknown Region WHEN run THEN it is refused before anything starts (no report, no environment)', () => {
+    const bad = join(dir, 'unknown-region.yaml');
+    writeFileSync(
+      bad,
+      readFileSync(join(ROOT, 'chaos/drills/region-outage.yaml'), 'utf8').replace(
+        'region: primary }',
+        'region: eu-west-3 }',
+      ),
+    );
+    const reports = join(dir, 'refused');
+    const out = cli('run', bad, '--report-dir', reports);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toMatch(/line 19, method\.0\.fault\.region: unknown Region: .*\(got "eu-west-3"\)/);
+    expect(existsSync(reports)).toBe(false);
   });
 });

@@ -8,6 +8,15 @@ describe('region-outage drill on the local environment', () => {
     const m = run.journal.measurements!;
     expect(m.failovers).toBe(1);
     expect(m.rto?.stages.every((s) => s.ms !== undefined)).toBe(true);
+    // A population of clients, and an RTO that is never below what detection and DNS physically cost.
+    expect(m.clientsPerTenant).toBe(3);
+    expect(m.rtoFloor?.bestMs).toBe(1300);
+    expect(m.rto?.rtoMs).toBeGreaterThanOrEqual(m.rtoFloor?.bestMs ?? Number.POSITIVE_INFINITY);
+    expect(Object.values(m.tenantRecoveryMs ?? {}).every((ms) => ms !== undefined && ms <= (m.rto?.rtoMs ?? 0))).toBe(
+      true,
+    );
+    expect(readFileSync(run.files.markdown, 'utf8')).toMatch(/RTO floor 1\.30 s – \d+\.\d\d s/);
+    expect(readFileSync(run.files.html, 'utf8')).toContain('aria-label="RTO against its floor"');
     expect(m.rpo?.lostWrites).toBe(0);
     expect(m.rpo?.acknowledged).toBeGreaterThan(0);
     expect(Object.keys(m.impact.tiers).sort()).toEqual(['advanced', 'basic', 'premium']);

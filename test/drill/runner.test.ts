@@ -37,6 +37,8 @@ interface Calls {
   lifted: string[];
   failbacks: string[];
   markerWrites: string[];
+  /** Where the routing records Route 53 serves point (the truth the rollback must verify against). */
+  recordsOn: string;
 }
 
 function fakeDriver(
@@ -44,7 +46,7 @@ function fakeDriver(
   lagMs: (calls: Calls) => number = () => 0,
 ): { driver: DrillDriver; calls: Calls } {
   const config = loadConfig();
-  const calls: Calls = { faults: [], lifted: [], failbacks: [], markerWrites: [] };
+  const calls: Calls = { faults: [], lifted: [], failbacks: [], markerWrites: [], recordsOn: routing.activeRegion };
   const faults = new Map<string, string>();
   const driver: DrillDriver = {
     target: 'local',
@@ -52,6 +54,7 @@ function fakeDriver(
     environment: { target: 'aws', config, hostedZoneId: 'ZFAKE' },
     store: {
       getRouting: async () => routing,
+      pendingSwitch: async () => undefined,
       setAutomation: async () => routing,
       listAudit: async () => [],
     } as unknown as DrillDriver['store'],
@@ -64,7 +67,8 @@ function fakeDriver(
         },
       },
     } as unknown as DrillDriver['controlTable'],
-    trafficDefaults: { ratePerClient: 1, writeShare: 0, timeoutMs: 100 },
+    trafficDefaults: { ratePerTenant: 1, writeShare: 0, timeoutMs: 100 },
+    detectionDelays: { evaluationDelayMs: 0, publishDelayMs: 0 },
     defaultProbeWindowMs: 50,
     pollMs: 20,
     trafficTenants: () => [],
@@ -83,9 +87,14 @@ function fakeDriver(
     },
     async failback(region) {
       calls.failbacks.push(region);
-      return undefined;
+      const moved = calls.recordsOn !== region;
+      calls.recordsOn = region;
+      return moved
+        ? { at: Date.now(), by: 'drill-rollback', toRegion: region, recordsChanged: 1, changeCalls: 1, retries: 0 }
+        : undefined;
     },
     remainingFaults: async () => [...faults.entries()].map(([r, k]) => `${r}: ${k}`),
+    observedRoutingProblems: async (region) => (calls.recordsOn === region ? [] : [`records on ${calls.recordsOn}`]),
     alarmFiredAt: async () => undefined,
     alarmInAlarm: async () => false,
     notifiedAt: () => undefined,
@@ -165,5 +174,66 @@ describe('drill runner (fake driver)', () => {
     expect(readsAfterRollback).toBeGreaterThan(2);
     expect(run.journal.steadyStateAfter?.met).toBe(true);
     expect(run.journal.deviated).toBe(false);
+  });
+
+  it('GIVEN the control table says primary but the records Route 53 serves point at the secondary WHEN the drill rolls back THEN it fails back through the switch and verifies against the records', async () => {
+    const { driver, calls } = fakeDriver(defaultRouting(config.regions.primary, true));
+    let ownSwitchingStopped = 0;
+    const withStop: DrillDriver = {
+      ...driver,
+      stopOwnSwitching: async () => {
+        ownSwitchingStopped = calls.failbacks.length === 0 ? 1 : -1;
+        return 'stopped';
+      },
+    };
+    const drill = parseDrill(
+      `${DRILL.replace('timeout: { local: 30s, aws: 30s }', 'timeout: { local: 100ms, aws: 1s }')}rollbacks:\n  - type: failback\n`,
+    );
+    const running = runDrill({
+      drill,
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => withStop,
+    });
+    // A switch (the handler's, killed after its first change) left the records on the secondary; the table never knew.
+    while (calls.faults.length === 0) await new Promise((r) => setTimeout(r, 10));
+    calls.recordsOn = config.regions.secondary;
+    const run = await running;
+    // The drill's own switching was stopped before anything else was rolled back.
+    expect(ownSwitchingStopped).toBe(1);
+    expect(run.journal.rollbacks[0]?.name).toMatch(/stop the drill's own alarm delivery/);
+    expect(calls.failbacks).toEqual([config.regions.primary]);
+    expect(calls.recordsOn).toBe(config.regions.primary);
+    expect(run.journal.rollbackVerified).toBe(true);
+  });
+
+  it('GIVEN a failback that leaves the records on the secondary WHEN the rollback is verified THEN it is NOT verified, whatever the table says', async () => {
+    const { driver, calls } = fakeDriver(defaultRouting(config.regions.primary, true));
+    const stuck: DrillDriver = {
+      ...driver,
+      failback: async (region) => {
+        calls.failbacks.push(region);
+        return undefined;
+      },
+    };
+    const drill = parseDrill(
+      `${DRILL.replace('timeout: { local: 30s, aws: 30s }', 'timeout: { local: 100ms, aws: 1s }')}rollbacks:\n  - type: failback\n`,
+    );
+    const running = runDrill({
+      drill,
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => stuck,
+    });
+    while (calls.faults.length === 0) await new Promise((r) => setTimeout(r, 10));
+    calls.recordsOn = config.regions.secondary;
+    const run = await running;
+    expect(run.journal.rollbackVerified).toBe(false);
+    expect(run.journal.rollbacks.find((r) => r.name === 'verify the rollback')?.detail).toContain(
+      `records on ${config.regions.secondary}`,
+    );
+    expect(run.passed).toBe(false);
   });
 });

@@ -149,3 +149,42 @@ describe('durations', () => {
     expect(durationMs('2m', 'local')).toBe(120_000);
   });
 });
+
+describe('bad drill files are refused with file, line and field', () => {
+  const config = loadConfig();
+  const issues = (text: string) => {
+    try {
+      parseDrill(text, 'bad.yaml', config);
+    } catch (err) {
+      if (err instanceof DocumentError) return err.message;
+      throw err;
+    }
+    return 'accepted';
+  };
+
+  it('GIVEN a duplicate key WHEN parsed THEN the error names its line', () => {
+    expect(issues(`title: a\n${minimal.trimStart()}`)).toMatch(
+      /bad\.yaml is not valid[\s\S]*line 2, \(top level\): duplicate key/,
+    );
+  });
+
+  it('GIVEN a YAML syntax error WHEN parsed THEN the error names its line', () => {
+    expect(issues('title: t\nmethod: [ {\n  a: b\n')).toMatch(/line \d+, \(top level\): not valid YAML/);
+  });
+
+  it('GIVEN a well-formed but unknown Region WHEN parsed with the configuration THEN the field, line and value are named', () => {
+    const text = minimal.replace('region: primary', 'region: eu-west-3');
+    expect(text).not.toBe(minimal);
+    const line = text.split('\n').findIndex((l) => l.includes('eu-west-3')) + 1;
+    expect(issues(text)).toContain(
+      `line ${line}, method.0.fault.region: unknown Region: use primary, secondary, us-east-1 or us-west-2 (got "eu-west-3")`,
+    );
+  });
+
+  it('GIVEN a duration beyond 12 h (max-duration: 1e12) WHEN parsed THEN it is refused with its line', () => {
+    const text = `${minimal}stopConditions:\n  - { type: max-duration, duration: 1000000000000 }\n`;
+    expect(issues(text)).toMatch(/line \d+, stopConditions\.0\.duration: a duration must be at most 43200 s \(12 h\)/);
+    expect(issues(`${minimal}stopConditions:\n  - { type: max-duration, duration: 13h }\n`)).toMatch(/at most 12h/);
+    expect(issues(`${minimal}stopConditions:\n  - { type: max-duration, duration: 12h }\n`)).toBe('accepted');
+  });
+});

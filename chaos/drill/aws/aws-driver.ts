@@ -17,6 +17,7 @@ import {
   drillFailback,
   type FaultUndo,
   handlerOutcomes,
+  observedRoutingProblems,
   writeSeqsIn,
 } from '../driver';
 import { getServiceFault, setServiceFault } from '../fault-switch';
@@ -91,7 +92,9 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
     store,
     controlTable: controlTableFor(config, clients),
     environment: { target: 'aws', config, hostedZoneId: opts.hostedZoneId },
-    trafficDefaults: { ratePerClient: 1, writeShare: 0.2, timeoutMs: 5000 },
+    trafficDefaults: { ratePerTenant: 1, writeShare: 0.2, timeoutMs: 5000 },
+    // CloudWatch's own delays are not documented (aws-facts.md: "live lag n/d"): the floor counts them as 0.
+    detectionDelays: { evaluationDelayMs: 0, publishDelayMs: 0 },
     defaultProbeWindowMs: 60_000,
     pollMs: 5000,
     trafficTenants: () => {
@@ -180,6 +183,9 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
       return remaining;
     },
     failback: (region, runId) => drillFailback(config, clients, store, opts.hostedZoneId, region, runId),
+    // Records only: clients in AWS resolve through the operating system, outside this process.
+    observedRoutingProblems: (region) =>
+      observedRoutingProblems({ config, route53: clients.route53, hostedZoneId: opts.hostedZoneId }, region),
     async alarmFiredAt(region, since) {
       const a = await alarm(region, names.regionAlarm(region));
       const at = a?.StateUpdatedTimestamp?.getTime();

@@ -29,8 +29,21 @@ export function errorWindow(samples: readonly RequestSample[], from: number): Er
 const servedBy = (s: RequestSample, region: string) => s.ok && s.region === region;
 
 /**
- * When one tenant was served by `region` for good: the end of its first request served by `region` after the last
+ * When one client was served by `region` for good: the end of its first request served by `region` after its last
  * request (ended at or after `from`) that was not. Undefined when its last request was not served by `region`.
+ */
+function clientRecoveredAt(mine: readonly RequestSample[], region: string): number | undefined {
+  let recoveredAt: number | undefined;
+  for (const s of [...mine].sort((a, b) => a.endedAt - b.endedAt)) {
+    if (!servedBy(s, region)) recoveredAt = undefined;
+    else if (recoveredAt === undefined) recoveredAt = s.endedAt;
+  }
+  return recoveredAt;
+}
+
+/**
+ * When one tenant was served by `region` for good: when the LAST of its clients was (each client has its own DNS
+ * cache, so each moves on its own). Undefined while any of its clients is not served by `region`, or it had none.
  */
 export function tenantRecoveredAt(
   samples: readonly RequestSample[],
@@ -38,15 +51,21 @@ export function tenantRecoveredAt(
   region: string,
   from: number,
 ): number | undefined {
-  const mine = samples
-    .filter((s) => s.tenantId === tenantId && s.endedAt >= from)
-    .sort((a, b) => a.endedAt - b.endedAt);
-  let recoveredAt: number | undefined;
-  for (const s of mine) {
-    if (!servedBy(s, region)) recoveredAt = undefined;
-    else if (recoveredAt === undefined) recoveredAt = s.endedAt;
+  const byClient = new Map<string, RequestSample[]>();
+  for (const s of samples) {
+    if (s.tenantId !== tenantId || s.endedAt < from) continue;
+    const list = byClient.get(s.client);
+    if (list) list.push(s);
+    else byClient.set(s.client, [s]);
   }
-  return recoveredAt;
+  if (byClient.size === 0) return undefined;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const mine of byClient.values()) {
+    const at = clientRecoveredAt(mine, region);
+    if (at === undefined) return undefined;
+    latest = Math.max(latest, at);
+  }
+  return latest;
 }
 
 /** When every tenant was served by `region` for good: the latest tenant's recovery; undefined if one never recovered. */

@@ -2,6 +2,7 @@ import type { ErrorWindow } from './client-recovery';
 import type { ImpactReport } from './impact';
 import type { Route53Calls, SwitchRecord } from './route53-calls';
 import type { RtoBreakdown } from './rto';
+import type { RtoFloor, RtoFloorPosition } from './rto-floor';
 import type { AcknowledgedWrite } from './samples';
 
 /** Everything a drill measured, as stored in the journal and shown in the reports. */
@@ -17,6 +18,12 @@ export interface DrillMeasurements {
   readonly paged: boolean;
   readonly pageReasons: readonly string[];
   readonly rto?: RtoBreakdown;
+  /** The RTO's physical floor [best, worst] from the detection rule, its cadence and the DNS TTL, and where the RTO fell. */
+  readonly rtoFloor?: RtoFloor & { readonly position?: RtoFloorPosition };
+  /** Per tenant, fault → its last client served by the healthy Region for good (undefined: never within the drill). */
+  readonly tenantRecoveryMs?: Readonly<Record<string, number | undefined>>;
+  /** Synthetic clients per tenant, each with its own DNS cache. */
+  readonly clientsPerTenant?: number;
   readonly rpo?: {
     readonly survivingRegion: string;
     readonly acknowledged: number;

@@ -1,4 +1,5 @@
 import type { DrillJournal } from '../journal';
+import { describeRtoFloor, rtoFloorSvg } from '../measure/rto-floor';
 import { drillPassed, formatSeconds, type TimelineBar, timelineBars } from './timeline';
 
 const html = (s: string) =>
@@ -76,6 +77,18 @@ export function htmlReport(journal: DrillJournal): string {
         ['stage', 'duration'],
         m.rto.stages.map((s) => [s.label, formatSeconds(s.ms)]),
       ),
+      ...(m.rtoFloor
+        ? [rtoFloorSvg(m.rto.rtoMs, m.rtoFloor), `<p>RTO ${html(describeRtoFloor(m.rto.rtoMs, m.rtoFloor))}.</p>`]
+        : []),
+      ...(m.tenantRecoveryMs
+        ? [
+            `<h3>Recovery per tenant (last of ${m.clientsPerTenant ?? '?'} clients)</h3>`,
+            table(
+              ['tenant', 'recovered after'],
+              Object.entries(m.tenantRecoveryMs).map(([t, ms]) => [t, ms === undefined ? 'never' : formatSeconds(ms)]),
+            ),
+          ]
+        : []),
     );
   }
   if (m) {

@@ -1,4 +1,5 @@
 import type { DrillJournal } from '../journal';
+import { describeRtoFloor } from '../measure/rto-floor';
 import { drillPassed, formatSeconds, timelineBars } from './timeline';
 
 /** Mermaid gantt task names end at ":" and comments start at "#" or "%%". */
@@ -70,6 +71,18 @@ export function markdownReport(journal: DrillJournal): string {
   if (m?.rto) {
     out.push('', `## RTO: ${formatSeconds(m.rto.rtoMs)}`, '', '| stage | duration |', '| --- | --- |');
     for (const s of m.rto.stages) out.push(`| ${s.label} | ${formatSeconds(s.ms)} |`);
+    if (m.rtoFloor) out.push('', `RTO ${describeRtoFloor(m.rto.rtoMs, m.rtoFloor)}.`);
+    if (m.tenantRecoveryMs) {
+      out.push(
+        '',
+        `### Recovery per tenant (last of ${m.clientsPerTenant ?? '?'} clients)`,
+        '',
+        '| tenant | recovered after |',
+        '| --- | ---: |',
+      );
+      for (const [tenant, ms] of Object.entries(m.tenantRecoveryMs))
+        out.push(`| ${cell(tenant)} | ${ms === undefined ? '**never**' : formatSeconds(ms)} |`);
+    }
   }
   if (m) {
     out.push('', '## Data and clients', '');
