@@ -1,8 +1,10 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../failover/aws/clients';
 import { controlRegionOf, namesFor } from '../../failover/config/names';
+import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig } from '../../failover/config/schema';
-import { findOncallTopicArn, SnsNotifier } from '../../failover/notify/sns-notifier';
+import { failoverDepsFromSettings } from '../../failover/handler/failover-handler';
+import { findOncallTopicArn } from '../../failover/notify/sns-notifier';
 import type { ControlStore } from '../../failover/ports';
 import { DynamoControlStore } from '../../failover/state/control-table';
 import type { ControlTableRef } from '../../failover/state/drill-marker';
@@ -117,10 +119,16 @@ export async function drillFailback(
   // The on-call topic lives with the control table.
   const sns = clients.sns[controlRegionOf(config)];
   if (!sns) throw new Error(`no SNS client for ${controlRegionOf(config)}`);
+  const oncallTopicArn = await findOncallTopicArn(sns, names.oncallTopic, controlRegionOf(config));
+  // The failover Lambda's own adapters (one factory): the drill switches exactly as the Lambda does.
+  const adapters = failoverDepsFromSettings(
+    runtimeSettingsFromConfig(config, { hostedZoneId, oncallTopicArn }),
+    clients,
+  );
   const deps = {
     store,
-    trafficSwitch: route53SwitchFor(config, clients.route53, hostedZoneId, { inSyncPollMs: 200 }),
-    notifier: new SnsNotifier(sns, await findOncallTopicArn(sns, names.oncallTopic, controlRegionOf(config))),
+    trafficSwitch: adapters.trafficSwitch,
+    notifier: adapters.notifier,
     clock: systemClock,
     owner: `drill:${runId}`,
   };

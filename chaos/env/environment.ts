@@ -125,7 +125,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       motoEndpoint = moto.endpoint;
     }
     const target = { endpoint: motoEndpoint };
-    const clients: AwsClients = createAwsClients(regions, target);
+    // On loopback, a loaded moto may answer slowly: the environment's models keep the SDK's default timeouts.
+    const clients: AwsClients = createAwsClients(regions, target, undefined);
     stops.push(async () => {
       clients.route53.destroy();
       for (const r of regions) {

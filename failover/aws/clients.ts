@@ -30,14 +30,21 @@ export function awsTargetFromEnv(env: NodeJS.ProcessEnv = process.env): AwsTarge
  * dark) fails the call, and the caller's retry (Lambda's, the switch's backoff) tries again. The switch's lease guard
  * needs a change request to finish well inside a third of the lease (policy.leaseSeconds >= 10 locally: 3.3 s).
  */
-export const AWS_CONNECTION_TIMEOUT_MS = 2000;
-export const AWS_REQUEST_TIMEOUT_MS = 3000;
+export interface CallTimeouts {
+  readonly connectionTimeout: number;
+  readonly requestTimeout: number;
+}
+export const FAILOVER_CALL_TIMEOUTS: CallTimeouts = { connectionTimeout: 2000, requestTimeout: 3000 };
 
-/** Client settings for one Region. Locally, moto accepts any credentials; we pass fixed ones so none are looked up. */
-export function clientConfig(region: string, target: AwsTarget, maxAttempts?: number) {
+/**
+ * Client settings for one Region. Locally, moto accepts any credentials; we pass fixed ones so none are looked up.
+ * `timeouts` bound every call (the failover path); without them the SDK's defaults apply (the tenant service, the
+ * local environment's own models, which must not drop writes because a loaded moto answers slowly).
+ */
+export function clientConfig(region: string, target: AwsTarget, maxAttempts?: number, timeouts?: CallTimeouts) {
   return {
     region,
-    requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: AWS_REQUEST_TIMEOUT_MS },
+    ...(timeouts ? { requestHandler: { ...timeouts } } : {}),
     ...(target.endpoint
       ? { endpoint: target.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
       : {}),
@@ -58,18 +65,22 @@ export interface AwsClients {
   readonly sns: Readonly<Record<string, SNSClient>>;
 }
 
-export function createAwsClients(regions: readonly string[], target: AwsTarget = awsTargetFromEnv()): AwsClients {
+export function createAwsClients(
+  regions: readonly string[],
+  target: AwsTarget = awsTargetFromEnv(),
+  timeouts: CallTimeouts | undefined = FAILOVER_CALL_TIMEOUTS,
+): AwsClients {
   const perRegion = <T>(make: (region: string) => T): Record<string, T> =>
     Object.fromEntries(regions.map((r) => [r, make(r)]));
   return {
     target,
-    route53: new Route53Client(clientConfig(ROUTE53_CONTROL_PLANE_REGION, target, 1)),
-    cloudwatch: perRegion((r) => new CloudWatchClient(clientConfig(r, target))),
+    route53: new Route53Client(clientConfig(ROUTE53_CONTROL_PLANE_REGION, target, 1, timeouts)),
+    cloudwatch: perRegion((r) => new CloudWatchClient(clientConfig(r, target, undefined, timeouts))),
     dynamodb: perRegion((r) =>
-      DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(r, target)), {
+      DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(r, target, undefined, timeouts)), {
         marshallOptions: { removeUndefinedValues: true },
       }),
     ),
-    sns: perRegion((r) => new SNSClient(clientConfig(r, target))),
+    sns: perRegion((r) => new SNSClient(clientConfig(r, target, undefined, timeouts))),
   };
 }
