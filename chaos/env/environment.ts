@@ -308,6 +308,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         'detail-type': 'Scheduled Event',
         detail: {},
       })
+        // Recorded like a delivery's result: a failover the reconciler makes is the handler's failover too.
+        .then((result) => record({ at: Date.now(), type: 'handler-result', messageId: 'reconcile', result }))
         .catch(onError('reconciler'))
         .finally(() => {
           reconciling = undefined;

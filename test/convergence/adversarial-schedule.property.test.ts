@@ -6,7 +6,7 @@ import type { ControlStore } from '../../failover/ports';
 import { createControlTable, DynamoControlStore } from '../../failover/state/control-table';
 import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
 import { executeSwitch } from '../../failover/switch/execute-switch';
-import { FixedHealth, InMemorySwitch, ManualClock, RecordingNotifier } from '../state/stand-ins';
+import { FixedHealth, InMemorySwitch, ManualClock, RecordingNotifier, replacing } from '../state/stand-ins';
 import { motoTarget, uniqueName } from '../support/moto';
 import { EAST, killable, MonotonicClock, WEST } from './support';
 
@@ -35,13 +35,7 @@ const scheduleArb = fc.record({
 });
 
 function throttled(store: ControlStore): ControlStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'renewLease') return async () => Promise.reject(new Error('ThrottlingException: slow down'));
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return replacing(store, 'renewLease', async () => Promise.reject(new Error('ThrottlingException: slow down')));
 }
 
 describe('convergence: the switch under an adversarial scheduler (property)', () => {

@@ -1,6 +1,6 @@
 import type { ControlStore } from '../../failover/ports';
 import { compositeAlarmMessage, snsEvent } from '../handler/alarm-fixtures';
-import { FixedHealth } from '../state/stand-ins';
+import { FixedHealth, replacing } from '../state/stand-ins';
 import { EAST, handlerOf, newWorld, WEST } from './support';
 
 /**
@@ -9,18 +9,10 @@ import { EAST, handlerOf, newWorld, WEST } from './support';
  */
 
 function doneThrottled(store: ControlStore): ControlStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'recordSwitchDone') {
-        return async () => {
-          throw Object.assign(new Error('Throughput exceeds the current capacity of your table'), {
-            name: 'ProvisionedThroughputExceededException',
-          });
-        };
-      }
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  return replacing(store, 'recordSwitchDone', async () => {
+    throw Object.assign(new Error('Throughput exceeds the current capacity of your table'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 import type { ControlStore } from '../../failover/ports';
 import { executeSwitch } from '../../failover/switch/execute-switch';
+import { replacing } from '../state/stand-ins';
 import { type Caller, EAST, newWorld, request, WEST, type World } from './support';
 
 /**
@@ -12,18 +13,8 @@ const PREMIUM = 2400;
 const BATCH_SECONDS = 3; // each Route 53 batch of the stale writer takes this long on every clock (< a third of the lease)
 
 function throttledRenewals(store: ControlStore): ControlStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'renewLease') {
-        return async () => {
-          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
-            name: 'ThrottlingException',
-          });
-        };
-      }
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+  return replacing(store, 'renewLease', async () => {
+    throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
   });
 }
 

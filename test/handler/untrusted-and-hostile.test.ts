@@ -7,7 +7,7 @@ import { MAX_MESSAGE_DEPTH } from '../../failover/handler/parse';
 import type { ControlStore, Notifier } from '../../failover/ports';
 import { createControlTable, DynamoControlStore } from '../../failover/state/control-table';
 import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
-import { FixedHealth, InMemorySwitch, ManualClock, RecordingNotifier } from '../state/stand-ins';
+import { FixedHealth, InMemorySwitch, ManualClock, RecordingNotifier, replacing } from '../state/stand-ins';
 import { motoTarget, uniqueName } from '../support/moto';
 import { compositeAlarmMessage, handlerSettings, snsEvent } from './alarm-fixtures';
 
@@ -115,17 +115,9 @@ describe('failover handler: notifications it must not trust, input it must survi
     const { handler, countOf, store } = await setup({
       notifier,
       wrapStore: (s) =>
-        new Proxy(s, {
-          get(target, prop, receiver) {
-            if (prop === 'appendAudit') {
-              return async () => {
-                auditCalls++;
-                throw new Error('ProvisionedThroughputExceededException');
-              };
-            }
-            const v = Reflect.get(target, prop, receiver);
-            return typeof v === 'function' ? v.bind(target) : v;
-          },
+        replacing(s, 'appendAudit', async () => {
+          auditCalls++;
+          throw new Error('ProvisionedThroughputExceededException');
         }),
     });
     const { results } = await handler(snsEvent(compositeAlarmMessage('us-east-1'), 'm-audit'));

@@ -126,9 +126,7 @@ export async function provisionFailoverDeployment(premiumTenants = 2): Promise<F
       }
     },
     async oncallMessages() {
-      const data = (await (await fetch(`${motoTarget().endpoint}/moto-api/data.json`)).json()) as {
-        sns: { Topic: { arn: string; sent_notifications: [string, string, string | null][] }[] };
-      };
+      const data = await motoData();
       const found = data.sns.Topic.find((t) => t.arn === topic.TopicArn);
       return (found?.sent_notifications ?? []).map(([, message, subject]) => ({
         subject: subject ?? '',
@@ -144,4 +142,22 @@ export async function provisionFailoverDeployment(premiumTenants = 2): Promise<F
 /** Where every routing record points: the set of Regions (one element once a switch has fully landed). */
 export function regionsOf(routing: Map<string, string>): string[] {
   return [...new Set([...routing.values()].map((value) => (value.includes(`.${WEST}.`) ? WEST : EAST)))].sort();
+}
+
+type MotoSnsData = { sns: { Topic: { arn: string; sent_notifications: [string, string, string | null][] }[] } };
+
+/**
+ * moto's dump of every backend. It is built while other tests' requests run against the same server and can fail
+ * with a 500 page when a backend changes under it (seen with concurrent suites): read it again, a few times.
+ */
+async function motoData(): Promise<MotoSnsData> {
+  let last = '';
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const res = await fetch(`${motoTarget().endpoint}/moto-api/data.json`);
+    const text = await res.text();
+    if (res.ok) return JSON.parse(text) as MotoSnsData;
+    last = `${res.status} ${text.slice(0, 120)}`;
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
+  throw new Error(`moto's /moto-api/data.json kept failing: ${last}`);
 }

@@ -122,3 +122,14 @@ export class ManualClock implements Clock {
   /** The same time as a monotonic clock for the control store's lease (no tick: reading it changes nothing). */
   readonly monotonicMs = (): number => this.current.getTime();
 }
+
+/** The same port with one method replaced (a throttled renewal, a failing audit write), everything else untouched. */
+export function replacing<T extends object, K extends keyof T>(port: T, method: K, impl: T[K]): T {
+  return new Proxy(port, {
+    get(target, prop, receiver) {
+      if (prop === method) return impl;
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
