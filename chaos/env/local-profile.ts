@@ -95,7 +95,7 @@ export const LOCAL_PROFILE: LocalProfile = {
   replication: { lagMs: 250, pollMs: 100 },
   deliveryRetryDelaysMs: [300, 600],
   handlerLeaseWaitMs: 5000,
-  reconcileIntervalMs: 10000,
+  reconcileIntervalMs: 20000,
   traffic: { requestsPerSecondPerTenant: 4, writeShare: 0.3, requestTimeoutMs: 2000 },
   startTimeoutMs: 20_000,
 };
