@@ -24,16 +24,8 @@ async function schedule(world: World, guarded: boolean) {
   const runbook: Caller = world.caller('runbook');
   const lambdaStore = throttledRenewals(lambda.store);
   let runbookResult: Awaited<ReturnType<typeof executeSwitch>> | undefined;
-  lambda.beforeChange = async () => {
-    // Time passes for everybody while the batch is in flight.
-    lambda.clock.advance(BATCH_SECONDS);
-    runbook.clock.advance(BATCH_SECONDS);
-    if (runbookResult) return;
-    const lease = await runbook.store.acquireLease('runbook:alice', 10, new Date());
-    if (!lease) return;
-    await runbook.store.releaseLease(lease);
-    // The runbook may take over now: it fails back, through the one switch.
-    runbookResult = await executeSwitch(
+  const failBack = () =>
+    executeSwitch(
       {
         store: runbook.store,
         trafficSwitch: runbook.trafficSwitch,
@@ -43,6 +35,16 @@ async function schedule(world: World, guarded: boolean) {
       },
       request(EAST, 'manual-failback'),
     );
+  lambda.beforeChange = async () => {
+    // Time passes for everybody while the batch is in flight.
+    lambda.clock.advance(BATCH_SECONDS);
+    runbook.clock.advance(BATCH_SECONDS);
+    if (runbookResult) return;
+    const lease = await runbook.store.acquireLease('runbook:alice', 10, new Date());
+    if (!lease) return;
+    await runbook.store.releaseLease(lease);
+    // The runbook may take over now: it fails back, through the one switch.
+    runbookResult = await failBack();
   };
   const trafficSwitch = guarded
     ? lambda.trafficSwitch
@@ -59,16 +61,7 @@ async function schedule(world: World, guarded: boolean) {
   // The runbook's own attempt, if the Lambda stopped before the runbook could take over inside a batch.
   for (let i = 0; i < 10 && !runbookResult; i++) {
     runbook.clock.advance(BATCH_SECONDS);
-    const r = await executeSwitch(
-      {
-        store: runbook.store,
-        trafficSwitch: runbook.trafficSwitch,
-        notifier: runbook.notifier,
-        clock: { now: () => new Date() },
-        owner: 'runbook:alice',
-      },
-      request(EAST, 'manual-failback'),
-    );
+    const r = await failBack();
     if (r.outcome !== 'lease-held') runbookResult = r;
   }
   return { lambdaResult, runbookResult, runbook };
