@@ -11,7 +11,7 @@ import {
 import { createStringKeyTable } from '../aws/create-table';
 import type { AutomationState, RoutingState } from '../core/types';
 import type { ControlStore, Lease, LeaseView, SwitchOutcome } from '../ports';
-import { CONTROL_KEYS, intentCodec, leaseCodec, routingCodec } from './keys';
+import { CONTROL_KEYS, CorruptItemError, intentCodec, leaseCodec, routingCodec } from './keys';
 import { type AuditEntry, defaultRouting, routingAfterSwitch, type SwitchIntent } from './model';
 
 /**
@@ -270,8 +270,20 @@ export class DynamoControlStore implements ControlStore {
   }
 
   private async readLeaseItem() {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: LEASE_KEY, ConsistentRead: true }));
-    return out.Item ? leaseCodec.decode(out.Item) : undefined;
+    // A lease item that does not decode is read again twice before it is called corrupt. DynamoDB never shows a
+    // half-applied update, but moto serves concurrent UpdateItems on one item without isolation and a racing reader
+    // can see some attributes of a write and not others (seen in CI: durationMs set, owner/token/version not yet).
+    // Two more consistent reads cost nothing on AWS and a really corrupt item still stops automation.
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.db.send(new GetCommand({ TableName: this.table, Key: LEASE_KEY, ConsistentRead: true }));
+      if (!out.Item) return undefined;
+      try {
+        return leaseCodec.decode(out.Item);
+      } catch (err) {
+        if (!(err instanceof CorruptItemError) || attempt >= 2) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
   }
 
   private leaseCheck(lease: Lease) {
