@@ -1,17 +1,30 @@
 import type { AlarmState } from '../../failover/core/types';
 
 /**
- * CloudWatch alarm evaluation, as a pure function (moto stores alarms but never evaluates them). Modelled on the
- * documented behaviour ("Configuring how CloudWatch alarms treat missing data", "Evaluating an alarm"):
+ * CloudWatch alarm evaluation, as a pure function (moto stores alarms but never evaluates them). Modelled on CloudWatch
+ * User Guide, "Configuring how CloudWatch alarms treat missing data" and "Avoiding premature transitions to alarm state"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data,
+ * CW1 in /work/shared/aws-facts.md); test/env/alarm-evaluation.test.ts checks every cell of its tables:
  *
- * - the alarm looks at the last `evaluationPeriods` (N) periods; it goes to ALARM when at least `datapointsToAlarm` (M)
- *   of them breach;
- * - missing periods: `breaching` / `notBreaching` fill them in; `missing` and `ignore` leave them out, and when fewer
- *   than M real datapoints remain, ALARM needs every real datapoint to breach (CloudWatch's "- - X" → ALARM row);
- * - no datapoint at all: `missing` → INSUFFICIENT_DATA, `ignore` → state unchanged, `breaching` → ALARM,
- *   `notBreaching` → OK;
+ * - CloudWatch reads an evaluation range longer than the N = `evaluationPeriods` periods (5 for N = 3);
+ * - at least N real datapoints in the range: the N most recent are evaluated, TreatMissingData is not used;
+ * - fewer: the gaps are filled as few times as possible (N minus the real ones) with the treatment; `breaching` /
+ *   `notBreaching` fill them as such; `missing` and `ignore` count only real datapoints, and when those cannot decide
+ *   (none at all, or all breaching but fewer than M) `missing` gives INSUFFICIENT_DATA and `ignore` keeps the state;
+ * - premature alarm: all real datapoints breach and the oldest is at least M = `datapointsToAlarm` periods old →
+ *   `missing` goes to ALARM with fewer than M datapoints, `ignore` keeps the state (the tables' rows 5);
+ * - M or more breaching → ALARM, else OK;
  * - composite alarms: the rule (ALARM("a") OR NOT OK("b") AND …) over the children's states; TRUE → ALARM, else OK.
  */
+
+/**
+ * How many periods CloudWatch reads to evaluate an alarm of `evaluationPeriods` periods. CW1 documents one figure: "5
+ * most recent data points" for 3 evaluation periods; the count for other N is not documented, so the model keeps the
+ * same 2 extra periods.
+ */
+export function evaluationRangePeriods(evaluationPeriods: number): number {
+  return evaluationPeriods + 2;
+}
 
 export type Comparison =
   | 'GreaterThanThreshold'
@@ -72,84 +85,113 @@ function formatNumber(n: number): string {
   return Number.isInteger(n) ? n.toFixed(1) : String(Number(n.toPrecision(6)));
 }
 
+interface RealDatapoint {
+  readonly start: Date;
+  readonly value: number;
+  /** Periods before the newest period of the range (0 = the newest). */
+  readonly age: number;
+  readonly breaching: boolean;
+}
+
 /**
- * Evaluates a metric alarm over its evaluation range (oldest period first, exactly `evaluationPeriods` entries).
- * `current` is the alarm's state now (kept when missing data is ignored).
+ * Evaluates a metric alarm over its evaluation range (oldest period first, `evaluationRangePeriods(N)` entries).
+ * `current` is the alarm's state now (kept when missing data is ignored and the data cannot decide).
  */
 export function evaluateMetricAlarm(
   rule: ThresholdRule,
   range: readonly PeriodValue[],
   current: AlarmState,
 ): AlarmEvaluation {
-  if (range.length !== rule.evaluationPeriods) {
-    throw new Error(`evaluation range has ${range.length} periods; the alarm evaluates ${rule.evaluationPeriods}`);
-  }
+  const n = rule.evaluationPeriods;
   const m = rule.datapointsToAlarm;
+  const rangePeriods = evaluationRangePeriods(n);
+  if (range.length !== rangePeriods) {
+    throw new Error(
+      `evaluation range has ${range.length} periods; an alarm of ${n} evaluation periods is evaluated over ` +
+        `${rangePeriods} (evaluationRangePeriods): pass the last ${rangePeriods} periods`,
+    );
+  }
+  const real: RealDatapoint[] = [];
+  range.forEach((p, i) => {
+    if (p.value === undefined) return;
+    real.unshift({
+      start: p.start,
+      value: p.value,
+      age: range.length - 1 - i,
+      breaching: breaches(rule.comparison, p.value, rule.threshold),
+    });
+  });
   const words = COMPARISON_WORDS[rule.comparison];
   const threshold = formatNumber(rule.threshold);
-  const present = range.filter((p): p is PeriodValue & { value: number } => p.value !== undefined).reverse();
-  const list = present.map((p) => `${formatNumber(p.value)} (${reasonTime(p.start)})`).join(', ');
-  const recentDatapoints = present.map((p) => p.value);
+  // Newest first, as CloudWatch lists them in StateReason.
+  const evaluated = real.slice(0, n);
+  const list = evaluated.map((p) => `${formatNumber(p.value)} (${reasonTime(p.start)})`).join(', ');
+  const recentDatapoints = evaluated.map((p) => p.value);
+  const realBreaching = evaluated.filter((p) => p.breaching).length;
+  const fill = n - evaluated.length;
 
-  if (present.length === 0) {
-    switch (rule.treatMissingData) {
-      case 'missing':
-        return {
-          state: 'INSUFFICIENT_DATA',
-          reason: `Insufficient Data: ${range.length} datapoints were unknown.`,
-          recentDatapoints,
-        };
-      case 'ignore':
-        return {
-          state: current,
-          reason: `no datapoints in ${range.length} periods (missing data ignored)`,
-          recentDatapoints,
-        };
-      case 'breaching':
-        return {
-          state: m <= range.length ? 'ALARM' : 'OK',
-          reason: `Threshold Crossed: no datapoints were received for ${range.length} periods and ${range.length} missing datapoints were treated as [Breaching].`,
-          recentDatapoints,
-        };
-      case 'notBreaching':
-        return {
-          state: 'OK',
-          reason: `Threshold Crossed: no datapoints were received for ${range.length} periods and ${range.length} missing datapoints were treated as [NonBreaching].`,
-          recentDatapoints,
-        };
+  const crossed = (breachingCount: number, filledAs?: string): AlarmEvaluation => {
+    const filled =
+      fill > 0 && filledAs
+        ? ` and ${fill} missing datapoint${fill === 1 ? ' was' : 's were'} treated as [${filledAs}]`
+        : '';
+    if (breachingCount >= m) {
+      return {
+        state: 'ALARM',
+        reason:
+          `Threshold Crossed: ${breachingCount} out of the last ${n} datapoints [${list}] were ${words} the ` +
+          `threshold (${threshold})${filled} (minimum ${m} datapoint${m === 1 ? '' : 's'} for OK -> ALARM transition).`,
+        recentDatapoints,
+      };
     }
-  }
-
-  const realBreaching = present.filter((p) => breaches(rule.comparison, p.value, rule.threshold)).length;
-  const missing = range.length - present.length;
-  let breachingCount: number;
-  let needed: number;
-  if (rule.treatMissingData === 'breaching') {
-    breachingCount = realBreaching + missing;
-    needed = m;
-  } else if (rule.treatMissingData === 'notBreaching') {
-    breachingCount = realBreaching;
-    needed = m;
-  } else {
-    breachingCount = realBreaching;
-    needed = Math.min(m, present.length);
-  }
-  if (breachingCount >= needed) {
     return {
-      state: 'ALARM',
+      state: 'OK',
       reason:
-        `Threshold Crossed: ${breachingCount} out of the last ${range.length} datapoints [${list}] were ${words} the ` +
-        `threshold (${threshold}) (minimum ${m} datapoint${m === 1 ? '' : 's'} for OK -> ALARM transition).`,
+        `Threshold Crossed: ${n - breachingCount} out of the last ${n} datapoints [${list}] were not ${words} the ` +
+        `threshold (${threshold})${filled} (minimum ${n - m + 1} datapoint${n - m + 1 === 1 ? '' : 's'} for ALARM -> OK transition).`,
       recentDatapoints,
     };
-  }
-  return {
-    state: 'OK',
-    reason:
-      `Threshold Crossed: ${present.length - realBreaching} out of the last ${range.length} datapoints [${list}] were not ` +
-      `${words} the threshold (${threshold}) (minimum ${range.length - m + 1} datapoint${range.length - m + 1 === 1 ? '' : 's'} for ALARM -> OK transition).`,
-    recentDatapoints,
   };
+  const undecided = (why: string): AlarmEvaluation =>
+    rule.treatMissingData === 'ignore'
+      ? { state: current, reason: `${why} (missing data ignored: state kept)`, recentDatapoints }
+      : { state: 'INSUFFICIENT_DATA', reason: `Insufficient Data: ${why}.`, recentDatapoints };
+
+  if (fill === 0) return crossed(realBreaching);
+  switch (rule.treatMissingData) {
+    case 'breaching':
+      return crossed(realBreaching + fill, 'Breaching');
+    case 'notBreaching':
+      return crossed(realBreaching, 'NonBreaching');
+    case 'missing':
+    case 'ignore': {
+      if (realBreaching >= m || evaluated.some((p) => !p.breaching)) return crossed(realBreaching);
+      if (evaluated.length === 0) return undecided(`${range.length} datapoints were unknown`);
+      const oldest = evaluated[evaluated.length - 1]!;
+      if (oldest.age + 1 < m) {
+        return undecided(
+          `${evaluated.length} breaching datapoint${evaluated.length === 1 ? '' : 's'} [${list}], fewer than ${m}`,
+        );
+      }
+      // "Avoiding premature transitions to alarm state": the oldest breaching datapoint is at least M old and nothing
+      // newer is non-breaching. The text says N for M-of-N alarms; the 2-of-3 table (row 5) alarms at M.
+      if (rule.treatMissingData === 'ignore') {
+        return {
+          state: current,
+          reason: `premature-alarm rule with missing data ignored: state kept`,
+          recentDatapoints,
+        };
+      }
+      return {
+        state: 'ALARM',
+        reason:
+          `Threshold Crossed: ${realBreaching} out of the last ${n} datapoints [${list}] were ${words} the threshold ` +
+          `(${threshold}), the oldest ${oldest.age + 1} periods old and none newer not breaching (minimum ${m} ` +
+          `datapoint${m === 1 ? '' : 's'} for OK -> ALARM transition).`,
+        recentDatapoints,
+      };
+    }
+  }
 }
 
 /**

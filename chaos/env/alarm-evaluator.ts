@@ -18,6 +18,7 @@ import {
   type AlarmEvaluation,
   evaluateCompositeAlarm,
   evaluateMetricAlarm,
+  evaluationRangePeriods,
   type PeriodValue,
 } from './alarm-evaluation';
 import {
@@ -30,8 +31,8 @@ import type { EnvEvent } from './types';
 
 /**
  * Evaluates one Region's alarms the way CloudWatch does, because moto never does: once per period (a little after the
- * period ends, when the load balancer model has published it) it reads the metrics back from that Region's CloudWatch
- * in moto (GetMetricData), evaluates each metric alarm (alarm-evaluation.ts) and then the composite, records each
+ * period ends, when the load balancer model has published it) it reads the metrics of the evaluation range back from that
+ * Region's CloudWatch in moto (GetMetricData), evaluates each metric alarm (alarm-evaluation.ts) and then the composite, records each
  * transition in moto (SetAlarmState) and, when the alarm's actions are enabled and it has actions for the new state,
  * publishes the CloudWatch notification to each SNS topic (alarm-notification.ts).
  *
@@ -153,13 +154,14 @@ export class RegionAlarmEvaluator {
   async tick(end: number): Promise<void> {
     await this.refreshConfig();
     const period = this.opts.periodSeconds * 1000;
-    const n = Math.max(...this.metricAlarms().map((a) => a.evaluationPeriods));
+    // CloudWatch reads more periods than the alarm evaluates (its evaluation range), to look back past missing data.
+    const n = Math.max(...this.metricAlarms().map((a) => evaluationRangePeriods(a.evaluationPeriods)));
     const start = end - n * period;
     const series = await this.readMetrics(new Date(start), new Date(end));
     const at = new Date();
     for (const def of this.metricAlarms()) {
       const range: PeriodValue[] = [];
-      for (let t = end - def.evaluationPeriods * period; t < end; t += period) {
+      for (let t = end - evaluationRangePeriods(def.evaluationPeriods) * period; t < end; t += period) {
         range.push({ start: new Date(t), value: this.queryValue(def, series, t) });
       }
       const tracked = this.tracked.get(def.name)!;

@@ -2,12 +2,15 @@ import fc from 'fast-check';
 import {
   evaluateCompositeAlarm,
   evaluateMetricAlarm,
+  evaluationRangePeriods,
   type PeriodValue,
   parseAlarmRule,
   percentOf,
   type ThresholdRule,
   type TreatMissingData,
 } from '../../chaos/env/alarm-evaluation';
+import type { AlarmState } from '../../failover/core/types';
+import { CURRENT_TABLES, EARLIER_TABLES, type MissingDataTable } from './fixtures/cloudwatch-missing-data-tables';
 
 const rule = (over: Partial<ThresholdRule> = {}): ThresholdRule => ({
   threshold: 5,
@@ -18,91 +21,181 @@ const rule = (over: Partial<ThresholdRule> = {}): ThresholdRule => ({
   ...over,
 });
 
-/** X = breaching (10), 0 = not breaching (1), - = missing; oldest first, as in the CloudWatch documentation's table. */
+const STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+const TREATMENTS: readonly TreatMissingData[] = ['missing', 'ignore', 'breaching', 'notBreaching'];
+
+/** X = breaching (10), 0 = not breaching (1), - = missing; oldest first, as in the CloudWatch documentation's tables. */
 function range(pattern: string): PeriodValue[] {
-  return [...pattern].map((c, i) => ({
+  return [...pattern.replaceAll(' ', '')].map((c, i) => ({
     start: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
     value: c === 'X' ? 10 : c === '0' ? 1 : undefined,
   }));
 }
 
+function cells(tables: readonly MissingDataTable[]) {
+  return tables.flatMap((t) =>
+    t.rows.flatMap((r) =>
+      TREATMENTS.flatMap((treat) =>
+        STATES.map((from) => ({
+          table: t,
+          row: r,
+          treat,
+          from,
+          want: r.states[treat] === 'RETAIN' ? from : r.states[treat],
+        })),
+      ),
+    ),
+  );
+}
+
+describe("metric alarm evaluation against CloudWatch's published missing-data tables", () => {
+  it('GIVEN the transcribed tables WHEN counted THEN the current ones have the 40 published cells', () => {
+    expect(CURRENT_TABLES.flatMap((t) => t.rows).length * TREATMENTS.length).toBe(40);
+    for (const t of [...CURRENT_TABLES, ...EARLIER_TABLES]) {
+      for (const r of t.rows) expect(range(r.dataPoints)).toHaveLength(evaluationRangePeriods(t.evaluationPeriods));
+    }
+  });
+
+  it.each(cells(CURRENT_TABLES).map((c) => [c.table.title, c.row.dataPoints, c.treat, c.from, c.want, c] as const))(
+    'GIVEN %s, data points %s, TreatMissingData %s, the alarm in %s WHEN evaluated THEN %s',
+    (_title, points, treat, from, want, c) => {
+      const r = rule({
+        evaluationPeriods: c.table.evaluationPeriods,
+        datapointsToAlarm: c.table.datapointsToAlarm,
+        treatMissingData: treat,
+      });
+      expect(evaluateMetricAlarm(r, range(points), from).state).toBe(want);
+    },
+  );
+
+  it.each(cells(EARLIER_TABLES).map((c) => [c.table.title, c.row.dataPoints, c.treat, c.from, c.want, c] as const))(
+    'GIVEN %s, data points %s, TreatMissingData %s, the alarm in %s WHEN evaluated THEN %s',
+    (_title, points, treat, from, want, c) => {
+      const r = rule({
+        evaluationPeriods: c.table.evaluationPeriods,
+        datapointsToAlarm: c.table.datapointsToAlarm,
+        treatMissingData: treat,
+      });
+      expect(evaluateMetricAlarm(r, range(points), from).state).toBe(want);
+    },
+  );
+
+  it('GIVEN 3 evaluation periods WHEN the evaluation range is asked THEN it is the documented 5 periods', () => {
+    expect(evaluationRangePeriods(3)).toBe(5);
+  });
+});
+
 describe('metric alarm evaluation (CloudWatch semantics)', () => {
   it.each([
-    ['XX0', 'ALARM'],
-    ['X0X', 'ALARM'],
-    ['0X0', 'OK'],
-    ['000', 'OK'],
+    ['- - X X 0', 'ALARM'],
+    ['- - X 0 X', 'ALARM'],
+    ['- - 0 X 0', 'OK'],
+    ['- - 0 0 0', 'OK'],
+    ['X X 0 0 0', 'OK'],
   ])('GIVEN 2 of 3 and datapoints %s WHEN evaluated THEN %s', (pattern, state) => {
     expect(evaluateMetricAlarm(rule(), range(pattern), 'OK').state).toBe(state);
   });
 
-  // 3 of 3, the documentation's "how missing data is treated" table.
-  it.each<[string, Record<TreatMissingData, string>]>([
-    ['0-X', { missing: 'OK', ignore: 'OK', breaching: 'OK', notBreaching: 'OK' }],
-    ['--X', { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'OK' }],
-    ['X-X', { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'OK' }],
-    ['--0', { missing: 'OK', ignore: 'OK', breaching: 'OK', notBreaching: 'OK' }],
-    ['---', { missing: 'INSUFFICIENT_DATA', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'OK' }],
-  ])(
-    'GIVEN 3 of 3 and datapoints %s WHEN missing data is treated each way THEN the states match the table',
-    (pattern, want) => {
-      for (const treat of Object.keys(want) as TreatMissingData[]) {
-        // "ignore" keeps the current state: here the alarm is in ALARM before.
-        const got = evaluateMetricAlarm(
-          rule({ datapointsToAlarm: 3, treatMissingData: treat }),
-          range(pattern),
-          'ALARM',
-        );
-        expect(`${treat}: ${got.state}`).toBe(`${treat}: ${want[treat]}`);
-      }
-    },
-  );
-
   it('GIVEN an alarm in ALARM WHEN it is evaluated THEN the reason reads like CloudWatch and names the datapoints', () => {
-    const result = evaluateMetricAlarm(rule(), range('0XX'), 'OK');
+    const result = evaluateMetricAlarm(rule(), range('X X 0 X X'), 'OK');
     expect(result.reason).toBe(
-      'Threshold Crossed: 2 out of the last 3 datapoints [10.0 (01/01/26 00:00:02), 10.0 (01/01/26 00:00:01), ' +
-        '1.0 (01/01/26 00:00:00)] were greater than the threshold (5.0) (minimum 2 datapoints for OK -> ALARM transition).',
+      'Threshold Crossed: 2 out of the last 3 datapoints [10.0 (01/01/26 00:00:04), 10.0 (01/01/26 00:00:03), ' +
+        '1.0 (01/01/26 00:00:02)] were greater than the threshold (5.0) (minimum 2 datapoints for OK -> ALARM transition).',
     );
     expect(result.recentDatapoints).toEqual([10, 10, 1]);
   });
 
-  it('GIVEN a range of the wrong length WHEN evaluated THEN the error names both lengths', () => {
-    expect(() => evaluateMetricAlarm(rule(), range('XX'), 'OK')).toThrow(
-      'evaluation range has 2 periods; the alarm evaluates 3',
+  it('GIVEN gaps filled as breaching WHEN evaluated THEN the reason says how many were filled', () => {
+    expect(evaluateMetricAlarm(rule({ treatMissingData: 'breaching' }), range('- - - - 0'), 'OK').reason).toContain(
+      'and 2 missing datapoints were treated as [Breaching]',
+    );
+  });
+
+  it('GIVEN a range of the wrong length WHEN evaluated THEN the error names both lengths and the fix', () => {
+    expect(() => evaluateMetricAlarm(rule(), range('X X X'), 'OK')).toThrow(
+      'evaluation range has 3 periods; an alarm of 3 evaluation periods is evaluated over 5 (evaluationRangePeriods): pass the last 5 periods',
+    );
+  });
+
+  const cell = fc.constantFrom('X', '0', '-');
+  const anyRule = fc.integer({ min: 1, max: 5 }).chain((n) =>
+    fc.record({
+      n: fc.constant(n),
+      m: fc.integer({ min: 1, max: n }),
+      treat: fc.constantFrom(...TREATMENTS),
+      from: fc.constantFrom(...STATES),
+    }),
+  );
+
+  it('GIVEN any alarm WHEN its last N periods all breach THEN it is in ALARM, whatever the treatment and the state', () => {
+    fc.assert(
+      fc.property(anyRule, fc.array(cell, { minLength: 2, maxLength: 2 }), ({ n, m, treat, from }, older) => {
+        const r = rule({ evaluationPeriods: n, datapointsToAlarm: m, treatMissingData: treat });
+        const pattern = [...older, ...Array<string>(n).fill('X')].join('');
+        expect(evaluateMetricAlarm(r, range(pattern), from).state).toBe('ALARM');
+      }),
+    );
+  });
+
+  it('GIVEN any alarm WHEN its last N periods are all real and not breaching THEN it is OK, whatever came before', () => {
+    fc.assert(
+      fc.property(anyRule, fc.array(cell, { minLength: 2, maxLength: 2 }), ({ n, m, treat, from }, older) => {
+        const r = rule({ evaluationPeriods: n, datapointsToAlarm: m, treatMissingData: treat });
+        const pattern = [...older, ...Array<string>(n).fill('0')].join('');
+        expect(evaluateMetricAlarm(r, range(pattern), from).state).toBe('OK');
+      }),
     );
   });
 
   it('GIVEN any datapoints WHEN one more period breaches THEN an alarm in ALARM never goes back to OK (monotonic)', () => {
-    const cell = fc.constantFrom('X', '0', '-');
     fc.assert(
       fc.property(
-        fc.array(cell, { minLength: 4, maxLength: 4 }),
-        fc.integer({ min: 0, max: 3 }),
-        fc.integer({ min: 1, max: 4 }),
-        fc.constantFrom<TreatMissingData>('missing', 'breaching', 'notBreaching'),
-        (cells, i, m, treat) => {
-          const r = rule({ evaluationPeriods: 4, datapointsToAlarm: m, treatMissingData: treat });
-          const before = evaluateMetricAlarm(r, range(cells.join('')), 'OK');
+        anyRule,
+        fc.array(cell, { minLength: 7, maxLength: 7 }),
+        fc.nat(),
+        ({ n, m, treat, from }, all, at) => {
+          const cells = all.slice(0, n + 2);
+          const r = rule({ evaluationPeriods: n, datapointsToAlarm: m, treatMissingData: treat });
+          const before = evaluateMetricAlarm(r, range(cells.join('')), from);
           const worse = [...cells];
-          worse[i] = 'X';
-          const after = evaluateMetricAlarm(r, range(worse.join('')), 'OK');
+          worse[at % cells.length] = 'X';
+          const after = evaluateMetricAlarm(r, range(worse.join('')), from);
           if (before.state === 'ALARM') expect(after.state).toBe('ALARM');
         },
       ),
     );
   });
 
-  it('GIVEN notBreaching WHEN fewer than M real datapoints breach THEN never ALARM', () => {
+  it('GIVEN ignore WHEN the data cannot decide THEN the state is kept, and any state it gives otherwise is not INSUFFICIENT_DATA', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('X', '0', '-'), { minLength: 3, maxLength: 3 }), (cells) => {
-        const breaching = cells.filter((c) => c === 'X').length;
+      fc.property(anyRule, fc.array(cell, { minLength: 7, maxLength: 7 }), ({ n, m }, all) => {
+        const r = rule({ evaluationPeriods: n, datapointsToAlarm: m, treatMissingData: 'ignore' });
+        const pattern = all.slice(0, n + 2).join('');
+        const fromOk = evaluateMetricAlarm(r, range(pattern), 'OK').state;
+        const fromAlarm = evaluateMetricAlarm(r, range(pattern), 'ALARM').state;
+        const fromMissing = evaluateMetricAlarm(r, range(pattern), 'INSUFFICIENT_DATA').state;
+        const retained = fromOk === 'OK' && fromAlarm === 'ALARM' && fromMissing === 'INSUFFICIENT_DATA';
+        if (!retained) {
+          expect(fromOk).toBe(fromAlarm);
+          expect(fromAlarm).toBe(fromMissing);
+          expect(fromOk).not.toBe('INSUFFICIENT_DATA');
+        }
+      }),
+    );
+  });
+
+  it('GIVEN notBreaching WHEN fewer than M real datapoints of the last N breach THEN never ALARM', () => {
+    fc.assert(
+      fc.property(anyRule, fc.array(cell, { minLength: 7, maxLength: 7 }), ({ n, m, from }, all) => {
+        const cells = all.slice(0, n + 2);
+        const real = cells.filter((c) => c !== '-').slice(-n);
+        const breaching = real.filter((c) => c === 'X').length;
         const state = evaluateMetricAlarm(
-          rule({ treatMissingData: 'notBreaching' }),
+          rule({ evaluationPeriods: n, datapointsToAlarm: m, treatMissingData: 'notBreaching' }),
           range(cells.join('')),
-          'OK',
+          from,
         ).state;
-        expect(state === 'ALARM').toBe(breaching >= 2);
+        expect(state === 'ALARM').toBe(breaching >= m);
       }),
     );
   });
