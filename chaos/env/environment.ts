@@ -321,7 +321,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       await reconciling;
     };
     stops.push(() => stopReconciler!());
-    const notifications = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
+    const notifications = new SnsLambdaDelivery({
+      handler,
+      retryDelaysMs: profile.deliveryRetryDelaysMs,
+      duplicates: profile.snsDuplicates,
+      record,
+    });
     delivery = notifications;
     await notifications.start();
     stops.push(() => notifications.stop());

@@ -56,6 +56,11 @@ export interface LocalProfile {
   /** SNS → Lambda async invocation: delays before the two retries after a handler error. */
   readonly deliveryRetryDelaysMs: readonly [number, number];
   /**
+   * SNS standard topics deliver at least once (SNS2, L1 in /work/shared/aws-facts.md; no rate documented): each alarm
+   * notification is delivered `copies` more times, `delayMs` apart, with the same MessageId (sns-delivery.ts).
+   */
+  readonly snsDuplicates: { readonly copies: number; readonly delayMs: number };
+  /**
    * The reconciler: the failover handler invoked with EventBridge's scheduled event (every minute on AWS), compressed.
    * It converges split or unfinished routing and re-evaluates a page that could become a failover.
    */
@@ -94,6 +99,7 @@ export const LOCAL_PROFILE: LocalProfile = {
   evaluationDelayMs: 300,
   replication: { lagMs: 250, pollMs: 100 },
   deliveryRetryDelaysMs: [300, 600],
+  snsDuplicates: { copies: 1, delayMs: 150 },
   handlerLeaseWaitMs: 5000,
   reconcileIntervalMs: 20000,
   traffic: { requestsPerSecondPerTenant: 4, writeShare: 0.3, requestTimeoutMs: 2000 },

@@ -10,6 +10,10 @@ import type { EnvEvent } from './types';
  * topic and, for each notification, invokes the real failover handler as Lambda's asynchronous invocation would:
  * with the SNS event shape (`Records[].Sns`, `SigningCertUrl`/`UnsubscribeUrl` spelled as Lambda spells them), and
  * on an error, two retries after the profile's delays.
+ *
+ * SNS standard topics deliver at least once, and a retried message keeps its MessageId (SNS2 and L1 in
+ * /work/shared/aws-facts.md): moto delivers exactly once, so `duplicates` delivers each notification again, the
+ * same event with the same MessageId, as separate invocations. The handler's delivery ledger must make them no-ops.
  */
 
 export type SnsLambdaHandler = (event: SNSEvent) => Promise<unknown>;
@@ -17,6 +21,8 @@ export type SnsLambdaHandler = (event: SNSEvent) => Promise<unknown>;
 export interface SnsDeliveryOptions {
   readonly handler: SnsLambdaHandler;
   readonly retryDelaysMs: readonly number[];
+  /** Extra deliveries of each notification: `copies` more invocations, the k-th `k × delayMs` after the first. */
+  readonly duplicates?: { readonly copies: number; readonly delayMs: number };
   readonly record: (event: EnvEvent) => void;
 }
 
@@ -69,7 +75,14 @@ export class SnsLambdaDelivery {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
-  constructor(private readonly opts: SnsDeliveryOptions) {}
+  constructor(private readonly opts: SnsDeliveryOptions) {
+    const d = opts.duplicates;
+    if (d && !(Number.isInteger(d.copies) && d.copies >= 0 && Number.isFinite(d.delayMs) && d.delayMs >= 0)) {
+      throw new Error(
+        `SNS duplicates ${JSON.stringify(d)}: copies must be a whole number ≥ 0 and delayMs a number ≥ 0 (0 copies turns them off)`,
+      );
+    }
+  }
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -86,9 +99,15 @@ export class SnsLambdaDelivery {
         }
         if (body.Type !== 'Notification' || this.stopped) return;
         const subscriptionArn = this.subscriptions.get(body.TopicArn) ?? `${body.TopicArn}:local`;
-        const run = this.invoke(lambdaEventOf(body, subscriptionArn), body.MessageId);
-        this.inFlight.add(run);
-        void run.finally(() => this.inFlight.delete(run));
+        const event = lambdaEventOf(body, subscriptionArn);
+        const { copies, delayMs } = this.opts.duplicates ?? { copies: 0, delayMs: 0 };
+        for (let copy = 0; copy <= copies; copy++) {
+          const run = (copy === 0 ? Promise.resolve(true) : this.sleep(copy * delayMs)).then((go) =>
+            go ? this.invoke(event, body.MessageId) : undefined,
+          );
+          this.inFlight.add(run);
+          void run.finally(() => this.inFlight.delete(run));
+        }
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { isAlive, stateFile } from '../../chaos/env/env-state';
 import { startLocalEnvironment } from '../../chaos/env/environment';
 import type { EnvEvent, LocalEnvironment } from '../../chaos/env/types';
 import { parseConfig } from '../../failover/config/load';
+import { controlRegionOf, namesFor } from '../../failover/config/names';
 import { uniqueName } from '../support/moto';
 
 async function waitFor<T>(
@@ -21,7 +23,7 @@ async function waitFor<T>(
 }
 
 describe('local two-Region environment, end to end', () => {
-  it('GIVEN the environment WHEN the primary has an outage THEN alarm → SNS → handler → records switched → clients move after the TTL, and stop leaves nothing', async () => {
+  it('GIVEN the environment WHEN the primary has an outage THEN alarm → SNS (delivered more than once) → one failover and one audit record → records switched → clients move after the TTL, and stop leaves nothing', async () => {
     const app = uniqueName('e2e')
       .replace(/[^a-z0-9-]/g, '')
       .slice(0, 21);
@@ -68,11 +70,30 @@ describe('local two-Region environment, end to end', () => {
         'delivery',
         seen((e) => e.type === 'notification-delivered' && e.messageId === messageId),
       );
-      const result = await waitFor(
-        'handler result',
-        seen((e) => e.type === 'handler-result' && e.messageId === messageId),
+      // SNS delivers at least once: the profile injects duplicate deliveries of the same MessageId.
+      const deliveries = 1 + env.profile.snsDuplicates.copies;
+      expect(deliveries).toBeGreaterThan(1);
+      const results = await waitFor('a handler result per delivery', () => {
+        const r = env.events().filter((e) => e.type === 'handler-result' && e.messageId === messageId);
+        return r.length >= deliveries ? r : undefined;
+      });
+      const failovers = results.filter((r) =>
+        JSON.stringify(r).includes(`"kind":"failover","from":"${primary}","to":"${secondary}"`),
       );
-      expect(JSON.stringify(result)).toContain(`"kind":"failover","from":"${primary}","to":"${secondary}"`);
+      expect(failovers).toHaveLength(1);
+      // Observed from outside: one audit record of a switch for this alarm transition in the control table.
+      const audit = await env.clients.dynamodb[controlRegionOf(env.config)]!.send(
+        new QueryCommand({
+          TableName: namesFor(env.config).controlTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'audit' } },
+          ConsistentRead: true,
+        }),
+      );
+      const forMessage = (audit.Items ?? []).filter((i) => JSON.stringify(i).includes(`sns:${messageId}`));
+      expect(forMessage.map((i) => i.outcome?.S)).toEqual(['switched']);
+      // The other deliveries were seen by the delivery ledger as what they are.
+      expect(results.filter((r) => JSON.stringify(r).includes('"status":"duplicate"'))).toHaveLength(deliveries - 1);
 
       const records = await env.clients.route53.send(
         new ListResourceRecordSetsCommand({ HostedZoneId: env.hostedZoneId }),
