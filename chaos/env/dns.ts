@@ -1,12 +1,14 @@
-import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { normaliseDnsName } from '../../failover/switch/records';
+import { type Route53Propagation, readCnameRecords } from './route53-propagation';
 import type { DnsAnswer, DnsClient } from './types';
 
 /**
  * DNS for clients of the local environment, answered from the Route 53 records in moto: a name is followed through
  * its CNAME chain to a local load balancer name (`<label>.<region>.lb.local`), which maps to that Region's load
  * balancer URL. Each DnsClient caches its answers like a stub resolver: an answer lives for the smallest TTL of the
- * records followed, so after a switch clients move only once their cached answer expires.
+ * records followed, so after a switch clients move only once their cached answer expires. With a Route53Propagation
+ * (route53-propagation.ts), a changed record is answered only once the change has propagated.
  */
 
 export const LOCAL_LB_SUFFIX = 'lb.local';
@@ -36,6 +38,8 @@ export interface Route53DnsClientOptions {
    * sooner, as if it had been cached before. Clients of a real population do not all re-resolve in lockstep.
    */
   readonly initialCacheAgeMs?: number;
+  /** Route 53 propagation: changes not yet propagated are answered as before them. Without it, changes show at once. */
+  readonly propagation?: Route53Propagation;
 }
 
 export class Route53DnsClient implements DnsClient {
@@ -84,24 +88,8 @@ export class Route53DnsClient implements DnsClient {
     );
   }
 
-  private async readZone(): Promise<Map<string, { value: string; ttl: number }>> {
-    const records = new Map<string, { value: string; ttl: number }>();
-    let start: { name?: string; type?: string } = {};
-    for (;;) {
-      const out = await this.opts.route53.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: this.opts.hostedZoneId,
-          ...(start.name ? { StartRecordName: start.name, StartRecordType: start.type as 'CNAME' } : {}),
-        }),
-      );
-      for (const rr of out.ResourceRecordSets ?? []) {
-        const value = rr.ResourceRecords?.[0]?.Value;
-        if (rr.Type === 'CNAME' && rr.Name && value) {
-          records.set(normaliseDnsName(rr.Name), { value: normaliseDnsName(value), ttl: rr.TTL ?? 0 });
-        }
-      }
-      if (!out.IsTruncated) return records;
-      start = { name: out.NextRecordName, type: out.NextRecordType };
-    }
+  private async readZone(): Promise<ReadonlyMap<string, { value: string; ttl: number }>> {
+    const records = await readCnameRecords(this.opts.route53, this.opts.hostedZoneId);
+    return this.opts.propagation?.served(this.opts.hostedZoneId, records) ?? records;
   }
 }

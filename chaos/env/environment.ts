@@ -20,6 +20,7 @@ import { type MotoServer, startMotoServer } from './moto-server';
 import { RegionProber } from './prober';
 import { type Provisioned, provisionLocalResources } from './provision';
 import { TableReplication } from './replication';
+import { Route53Propagation } from './route53-propagation';
 import { type ServiceProcess, startServiceProcess } from './service-process';
 import { SnsLambdaDelivery, type SnsLambdaHandler } from './sns-delivery';
 import type { EnvConnection, EnvEvent, LocalEnvironment, LocalRegion, ServiceFault } from './types';
@@ -127,6 +128,9 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const target = { endpoint: motoEndpoint };
     // On loopback, a loaded moto may answer slowly: the environment's models keep the SDK's default timeouts.
     const clients: AwsClients = createAwsClients(regions, target, undefined);
+    // moto makes Route 53 changes INSYNC and visible at once; the switch and the resolvers see them propagate.
+    const propagation = new Route53Propagation({ delayMs: profile.route53PropagationMs });
+    propagation.attach(clients.route53);
     stops.push(async () => {
       clients.route53.destroy();
       for (const r of regions) {
@@ -245,6 +249,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
           hostedZoneId: provisioned.hostedZoneId,
           loadBalancerUrl: (region) => loadBalancers[region]?.url,
           initialCacheAgeMs: dnsOpts?.cacheAgeMs,
+          propagation,
         }),
       async setFault(region: string, fault: ServiceFault) {
         const res = await fetch(`${serviceOf(region).url}/admin/fault`, {

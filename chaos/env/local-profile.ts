@@ -25,6 +25,11 @@ export interface LocalProfile {
   };
   /** Overrides config.dns.ttlSeconds: how long DnsClients cache an answer. */
   readonly dnsTtlSeconds: number;
+  /**
+   * How long a Route 53 change stays PENDING and unanswered by the local resolvers (route53-propagation.ts): R3's
+   * "generally within 60 seconds", compressed as the alarm period is (60 s → `detection.periodSeconds`).
+   */
+  readonly route53PropagationMs: number;
   /** Overrides parts of config.policy so a drill sees cooldowns and health windows in seconds. */
   readonly policy: Pick<
     RegionFlipConfig['policy'],
@@ -86,6 +91,7 @@ export const LOCAL_PROFILE: LocalProfile = {
     minRequestsPerPeriod: 2,
   },
   dnsTtlSeconds: 2,
+  route53PropagationMs: 1000,
   policy: { cooldownSeconds: 30, targetHealthySeconds: 2, leaseSeconds: 10, windowSeconds: 600 },
   loadBalancer: {
     healthCheckIntervalMs: 300,
