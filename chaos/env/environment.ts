@@ -128,9 +128,6 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const target = { endpoint: motoEndpoint };
     // On loopback, a loaded moto may answer slowly: the environment's models keep the SDK's default timeouts.
     const clients: AwsClients = createAwsClients(regions, target, undefined);
-    // moto makes Route 53 changes INSYNC and visible at once; the switch and the resolvers see them propagate.
-    const propagation = new Route53Propagation({ delayMs: profile.route53PropagationMs });
-    propagation.attach(clients.route53);
     stops.push(async () => {
       clients.route53.destroy();
       for (const r of regions) {
@@ -142,6 +139,10 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
 
     log('provisioning tables, topics, alarms, hosted zone and records');
     const provisioned: Provisioned = await provisionLocalResources(config, clients);
+    // moto makes Route 53 changes INSYNC and visible at once: from here on (the zone as deployed has long propagated),
+    // the switch and the resolvers see each change propagate.
+    const propagation = new Route53Propagation({ delayMs: profile.route53PropagationMs });
+    propagation.attach(clients.route53);
 
     log('starting the tenant service in each Region');
     const services: Record<string, ServiceProcess> = {};
