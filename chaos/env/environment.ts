@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { type AwsClients, clientConfig, createAwsClients } from '../../failover/aws/clients';
+import { type AwsClients, clientConfig, createAwsClients, documentClient } from '../../failover/aws/clients';
 import { loadConfig } from '../../failover/config/load';
 import { namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
@@ -19,6 +19,7 @@ import { applyLocalProfile, LOCAL_PROFILE, type LocalProfile } from './local-pro
 import { type MotoServer, startMotoServer } from './moto-server';
 import { RegionProber } from './prober';
 import { type Provisioned, provisionLocalResources } from './provision';
+import { RegionEndpoint } from './region-endpoint';
 import { TableReplication } from './replication';
 import { type ServiceProcess, startServiceProcess } from './service-process';
 import { SnsLambdaDelivery, type SnsLambdaHandler } from './sns-delivery';
@@ -125,8 +126,21 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       motoEndpoint = moto.endpoint;
     }
     const target = { endpoint: motoEndpoint };
+    // Each Region's own endpoint in front of moto, so that a Region outage cuts its clients and only its clients.
+    const regionEndpoints: Record<string, RegionEndpoint> = {};
+    for (const region of regions) {
+      const endpoint = new RegionEndpoint(motoEndpoint);
+      await endpoint.start();
+      regionEndpoints[region] = endpoint;
+      stops.push(() => endpoint.stop());
+    }
     // On loopback, a loaded moto may answer slowly: the environment's models keep the SDK's default timeouts.
-    const clients: AwsClients = createAwsClients(regions, target, undefined);
+    const clients: AwsClients = {
+      ...createAwsClients(regions, target, undefined),
+      dynamodb: Object.fromEntries(
+        regions.map((r) => [r, documentClient(r, { endpoint: regionEndpoints[r]!.url })] as const),
+      ),
+    };
     stops.push(async () => {
       clients.route53.destroy();
       for (const r of regions) {
@@ -146,7 +160,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         const service = await startServiceProcess({
           region,
           tableName: names.dataTable,
-          awsEndpoint: motoEndpoint!,
+          awsEndpoint: regionEndpoints[region]!.url,
           tokenSecret,
           adminToken,
           logFile: join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`),
@@ -229,6 +243,10 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
 
     let delivery: SnsLambdaDelivery | undefined;
     let stopReconciler: (() => Promise<void>) | undefined;
+    // A Region outage: what runs in the Region stops with it (LocalEnvironment.setRegionDown).
+    const downRegions = new Set<string>();
+    const evaluators: Record<string, RegionAlarmEvaluator> = {};
+    let startEvaluator: ((region: string) => Promise<void>) | undefined;
     const env: LocalEnvironment = {
       id,
       config,
@@ -276,6 +294,30 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         lb.setDark(dark);
         record({ at: Date.now(), type: 'fault-set', region, fault: dark ? { kind: 'outage' } : { kind: 'none' } });
       },
+      async setRegionDown(region: string, down: boolean) {
+        const endpoint = regionEndpoints[region];
+        const lb = loadBalancers[region];
+        if (!endpoint || !lb)
+          throw new Error(`unknown Region "${region}": the environment has ${regions.join(' and ')}`);
+        if (down === downRegions.has(region)) return;
+        if (down) {
+          downRegions.add(region);
+          lb.setDark(true);
+          endpoint.setDown(true);
+          const { strandedWrites } = replication.haltRegion(region);
+          await evaluators[region]?.stop();
+          delete evaluators[region];
+          record({ at: Date.now(), type: 'region-state', region, state: 'down', strandedWrites });
+          return;
+        }
+        endpoint.setDown(false);
+        replication.restoreRegion(region);
+        lb.setDark(false);
+        downRegions.delete(region);
+        await startEvaluator?.(region);
+        record({ at: Date.now(), type: 'region-state', region, state: 'up' });
+      },
+      isRegionDown: (region: string) => downRegions.has(region),
       stopNotificationDelivery: async () => {
         // The reconciler is the other way the handler runs: stop it too, and let a run under way finish.
         await stopReconciler?.();
@@ -321,7 +363,20 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       await reconciling;
     };
     stops.push(() => stopReconciler!());
-    const notifications = new SnsLambdaDelivery({ handler, retryDelaysMs: profile.deliveryRetryDelaysMs, record });
+    // SNS of a Region that is down delivers nothing (its alarm evaluation is stopped too; this catches what was in flight).
+    const regionalHandler: SnsLambdaHandler = async (event) => {
+      const down = event.Records.map((r) => r.Sns.TopicArn.split(':')[3] ?? '').filter((r) => downRegions.has(r));
+      if (down.length > 0) {
+        log(`SNS in ${down.join(', ')} is down: notification not delivered`);
+        return undefined;
+      }
+      return handler(event);
+    };
+    const notifications = new SnsLambdaDelivery({
+      handler: regionalHandler,
+      retryDelaysMs: profile.deliveryRetryDelaysMs,
+      record,
+    });
     delivery = notifications;
     await notifications.start();
     stops.push(() => notifications.stop());
@@ -335,6 +390,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       dns: () => env.dnsClient(),
       periodSeconds: config.detection.periodSeconds,
       timeoutMs: profile.prober.timeoutMs,
+      regionDown: (region) => downRegions.has(region),
       onError: onError('prober'),
     });
     prober.start();
@@ -344,7 +400,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const probeRangeMs = config.detection.evaluationPeriods * config.detection.periodSeconds * 1000;
     await new Promise((r) => setTimeout(r, probeRangeMs + profile.evaluationDelayMs));
     const accountId = provisioned.oncallTopicArn.split(':')[4] ?? '123456789012';
-    for (const region of regions) {
+    startEvaluator = async (region: string) => {
       const evaluator = new RegionAlarmEvaluator({
         region,
         accountId,
@@ -358,8 +414,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         onError: onError(`alarm evaluation ${region}`),
       });
       await evaluator.start();
-      stops.push(() => evaluator.stop());
-    }
+      evaluators[region] = evaluator;
+    };
+    for (const region of regions) await startEvaluator(region);
+    stops.push(async () => {
+      for (const evaluator of Object.values(evaluators)) await evaluator.stop();
+    });
     connection = {
       motoEndpoint,
       hostedZoneId: provisioned.hostedZoneId,
