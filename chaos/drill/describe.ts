@@ -64,7 +64,7 @@ export function describeProbe(probe: Probe, config: Regions): string {
 function describeWait(until: WaitCondition, config: Regions): string {
   switch (until.event) {
     case 'alarm':
-      return `the health alarm of ${region(until.region, config)} fires`;
+      return `an alarm about ${region(until.region, config)} fires (its own health alarm, or the peer's probe alarm)`;
     case 'failover':
       return 'a failover completes';
     case 'page':
