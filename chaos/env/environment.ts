@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { type AwsClients, clientConfig, createAwsClients, documentClient } from '../../failover/aws/clients';
+import { type AwsClients, clientConfig, createAwsClients } from '../../failover/aws/clients';
 import { loadConfig } from '../../failover/config/load';
 import { namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
@@ -19,7 +19,6 @@ import { applyLocalProfile, LOCAL_PROFILE, type LocalProfile } from './local-pro
 import { type MotoServer, startMotoServer } from './moto-server';
 import { RegionProber } from './prober';
 import { type Provisioned, provisionLocalResources } from './provision';
-import { RegionEndpoint } from './region-endpoint';
 import { TableReplication } from './replication';
 import { type ServiceProcess, startServiceProcess } from './service-process';
 import { SnsLambdaDelivery, type SnsLambdaHandler } from './sns-delivery';
@@ -126,21 +125,25 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       motoEndpoint = moto.endpoint;
     }
     const target = { endpoint: motoEndpoint };
-    // Each Region's own endpoint in front of moto, so that a Region outage cuts its clients and only its clients.
-    const regionEndpoints: Record<string, RegionEndpoint> = {};
-    for (const region of regions) {
-      const endpoint = new RegionEndpoint(motoEndpoint);
-      await endpoint.start();
-      regionEndpoints[region] = endpoint;
-      stops.push(() => endpoint.stop());
-    }
     // On loopback, a loaded moto may answer slowly: the environment's models keep the SDK's default timeouts.
-    const clients: AwsClients = {
-      ...createAwsClients(regions, target, undefined),
-      dynamodb: Object.fromEntries(
-        regions.map((r) => [r, documentClient(r, { endpoint: regionEndpoints[r]!.url })] as const),
-      ),
-    };
+    const clients: AwsClients = createAwsClients(regions, target, undefined);
+    // One moto serves both Regions: a Region that is down gets its DynamoDB endpoint cut here, for every client of it
+    // in this process (setRegionDown), before the request leaves, as an unreachable regional endpoint fails a call.
+    const downRegions = new Set<string>();
+    for (const region of regions) {
+      clients.dynamodb[region]!.middlewareStack.add(
+        (next) => async (args) => {
+          if (downRegions.has(region)) {
+            throw Object.assign(new Error(`connect ECONNREFUSED: the DynamoDB endpoint of ${region} is down`), {
+              name: 'ECONNREFUSED',
+              code: 'ECONNREFUSED',
+            });
+          }
+          return next(args);
+        },
+        { step: 'finalizeRequest', name: 'regionDownEndpoint' },
+      );
+    }
     stops.push(async () => {
       clients.route53.destroy();
       for (const r of regions) {
@@ -160,7 +163,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         const service = await startServiceProcess({
           region,
           tableName: names.dataTable,
-          awsEndpoint: regionEndpoints[region]!.url,
+          awsEndpoint: motoEndpoint!,
           tokenSecret,
           adminToken,
           logFile: join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`),
@@ -244,7 +247,6 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     let delivery: SnsLambdaDelivery | undefined;
     let stopReconciler: (() => Promise<void>) | undefined;
     // A Region outage: what runs in the Region stops with it (LocalEnvironment.setRegionDown).
-    const downRegions = new Set<string>();
     const evaluators: Record<string, RegionAlarmEvaluator> = {};
     let startEvaluator: ((region: string) => Promise<void>) | undefined;
     const env: LocalEnvironment = {
@@ -295,22 +297,18 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         record({ at: Date.now(), type: 'fault-set', region, fault: dark ? { kind: 'outage' } : { kind: 'none' } });
       },
       async setRegionDown(region: string, down: boolean) {
-        const endpoint = regionEndpoints[region];
         const lb = loadBalancers[region];
-        if (!endpoint || !lb)
-          throw new Error(`unknown Region "${region}": the environment has ${regions.join(' and ')}`);
+        if (!lb) throw new Error(`unknown Region "${region}": the environment has ${regions.join(' and ')}`);
         if (down === downRegions.has(region)) return;
         if (down) {
           downRegions.add(region);
           lb.setDark(true);
-          endpoint.setDown(true);
           const { strandedWrites } = replication.haltRegion(region);
           await evaluators[region]?.stop();
           delete evaluators[region];
           record({ at: Date.now(), type: 'region-state', region, state: 'down', strandedWrites });
           return;
         }
-        endpoint.setDown(false);
         replication.restoreRegion(region);
         lb.setDark(false);
         downRegions.delete(region);

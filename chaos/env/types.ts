@@ -118,8 +118,8 @@ export interface LocalEnvironment {
   setLoadBalancerDark(region: string, dark: boolean): void;
   /**
    * The whole Region goes down (or comes back), as in a Region outage: its load balancer goes dark (no answers, no
-   * metrics), its regional AWS endpoint resets every connection (its tenant service and `clients.dynamodb[region]`
-   * get connection failures), replication out of and into it stops where it is, its alarm evaluation stops and its
+   * metrics), its DynamoDB endpoint fails every call of `clients.dynamodb[region]` with a connection
+   * error (its tenant service is unreachable behind the dark load balancer), replication out of and into it stops where it is, its alarm evaluation stops and its
    * SNS topics deliver nothing, and no canary runs from it. Only the peer Region's probe alarm can see it. Coming
    * back restarts all of it; replication then resumes from where it stopped. Recorded as a `region-state` event.
    */

@@ -65,13 +65,6 @@ export interface AwsClients {
   readonly sns: Readonly<Record<string, SNSClient>>;
 }
 
-/** The DynamoDB document client of one Region, as every adapter here expects it (undefined attributes dropped). */
-export function documentClient(region: string, target: AwsTarget, timeouts?: CallTimeouts): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(region, target, undefined, timeouts)), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-}
-
 export function createAwsClients(
   regions: readonly string[],
   target: AwsTarget = awsTargetFromEnv(),
@@ -83,7 +76,11 @@ export function createAwsClients(
     target,
     route53: new Route53Client(clientConfig(ROUTE53_CONTROL_PLANE_REGION, target, 1, timeouts)),
     cloudwatch: perRegion((r) => new CloudWatchClient(clientConfig(r, target, undefined, timeouts))),
-    dynamodb: perRegion((r) => documentClient(r, target, timeouts)),
+    dynamodb: perRegion((r) =>
+      DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(r, target, undefined, timeouts)), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+    ),
     sns: perRegion((r) => new SNSClient(clientConfig(r, target, undefined, timeouts))),
   };
 }
