@@ -248,6 +248,9 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     let stopReconciler: (() => Promise<void>) | undefined;
     // A Region outage: what runs in the Region stops with it (LocalEnvironment.setRegionDown).
     const evaluators: Record<string, RegionAlarmEvaluator> = {};
+    // Canaries stop only once the Region's evaluation has: its last evaluation must not read their absence as a
+    // breaching probe of the PEER (missing = breaching) and leave the healthy Region looking unhealthy.
+    const canariesDown = new Set<string>();
     let startEvaluator: ((region: string) => Promise<void>) | undefined;
     const env: LocalEnvironment = {
       id,
@@ -306,12 +309,14 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
           const { strandedWrites } = replication.haltRegion(region);
           await evaluators[region]?.stop();
           delete evaluators[region];
+          canariesDown.add(region);
           record({ at: Date.now(), type: 'region-state', region, state: 'down', strandedWrites });
           return;
         }
         replication.restoreRegion(region);
         lb.setDark(false);
         downRegions.delete(region);
+        canariesDown.delete(region);
         await startEvaluator?.(region);
         record({ at: Date.now(), type: 'region-state', region, state: 'up' });
       },
@@ -388,7 +393,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       dns: () => env.dnsClient(),
       periodSeconds: config.detection.periodSeconds,
       timeoutMs: profile.prober.timeoutMs,
-      regionDown: (region) => downRegions.has(region),
+      regionDown: (region) => canariesDown.has(region),
       onError: onError('prober'),
     });
     prober.start();
