@@ -28,7 +28,9 @@ function region(ref: string, config: Regions): string {
 export function describeFault(fault: Fault, config: Regions, target: DrillTarget): string {
   switch (fault.kind) {
     case 'region-outage':
-      return `Region outage in ${region(fault.region, config)}: every request fails with 503`;
+      return `Region outage in ${region(fault.region, config)}: the whole Region goes dark (service, DynamoDB, replication out, alarms, SNS)`;
+    case 'service-outage':
+      return `service outage in ${region(fault.region, config)}: every request fails with 503`;
     case 'error-rate':
       return `brown-out in ${region(fault.region, config)}: ${fault.percent} % of requests fail with 500`;
     case 'latency':
@@ -62,7 +64,7 @@ export function describeProbe(probe: Probe, config: Regions): string {
 function describeWait(until: WaitCondition, config: Regions): string {
   switch (until.event) {
     case 'alarm':
-      return `the health alarm of ${region(until.region, config)} fires`;
+      return `an alarm about ${region(until.region, config)} fires (its own health alarm, or the peer's probe alarm)`;
     case 'failover':
       return 'a failover completes';
     case 'page':

@@ -68,6 +68,11 @@ export interface DrillDriver extends RestoreOps {
   newResolver(cacheAgeMs?: number): Resolve;
   /** What the RTO floor is computed from, besides the drill's rate and the configuration (chaos/drill/measure/rto-floor.ts). */
   readonly detectionDelays: { readonly evaluationDelayMs: number; readonly publishDelayMs: number };
+  /**
+   * Takes the whole Region down (drill fault `region-outage`); returns the FIS experiment id when FIS injected it.
+   * Locally nothing of the Region runs any more (LocalEnvironment.setRegionDown).
+   */
+  takeRegionDown(region: string): Promise<string | undefined>;
   /** Injects a Region's service fault; returns the FIS experiment id when FIS injected it. */
   setServiceFault(region: string, fault: ServiceFault): Promise<string | undefined>;
   pauseReplication(): Promise<string | undefined>;

@@ -78,6 +78,10 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       await env.setFault(region, fault);
       return undefined;
     },
+    async takeRegionDown(region) {
+      await env.setRegionDown(region, true);
+      return undefined;
+    },
     async pauseReplication() {
       env.replication.pause();
       return undefined;
@@ -91,6 +95,10 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
         env.replication.resume();
         return 'replication resumed';
       }
+      if (fault.kind === 'region-outage') {
+        await env.setRegionDown(fault.region, false);
+        return `${fault.region} is up again: load balancer, DynamoDB endpoint, replication, alarms and SNS`;
+      }
       if ('region' in fault) {
         await env.setFault(fault.region, { kind: 'none' });
         return `fault switch of ${fault.region} set to none`;
@@ -101,6 +109,7 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       const remaining: string[] = [];
       const regions = new Set(undo.flatMap((u) => ('region' in u.fault ? [u.fault.region] : [])));
       for (const region of regions) {
+        if (env.isRegionDown(region)) remaining.push(`${region} is still down`);
         const fault = await env.faultOf(region);
         if (fault.kind !== 'none') remaining.push(`${region} still has fault ${JSON.stringify(fault)}`);
       }
@@ -122,9 +131,11 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       await env.stopNotificationDelivery();
       return 'alarm notifications no longer reach the failover handler; invocations under way finished';
     },
+    // A Region's own health alarm, or the peer's probe alarm about it: a Region that is down evaluates nothing.
     async alarmFiredAt(region, since) {
-      const alarm = names.regionAlarm(region);
-      return env.events(since).find((e) => e.type === 'alarm-state' && e.alarm === alarm && e.state === 'ALARM')?.at;
+      const alarms = [names.regionAlarm(region), names.probeAlarm(region)];
+      return env.events(since).find((e) => e.type === 'alarm-state' && alarms.includes(e.alarm) && e.state === 'ALARM')
+        ?.at;
     },
     async alarmInAlarm(region, alarmName) {
       const last = lastEvent(
@@ -134,8 +145,8 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       return last?.state === 'ALARM';
     },
     notifiedAt(region, since) {
-      const alarm = names.regionAlarm(region);
-      return env.events(since).find((e) => e.type === 'notification-published' && e.alarm === alarm)?.at;
+      const alarms = [names.regionAlarm(region), names.probeAlarm(region)];
+      return env.events(since).find((e) => e.type === 'notification-published' && alarms.includes(e.alarm))?.at;
     },
     handlerSwitches(since) {
       const switches: SwitchRecord[] = [];

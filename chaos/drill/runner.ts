@@ -73,7 +73,13 @@ class MethodStopped extends Error {
   }
 }
 
-const REGION_FAULTS = new Set<Fault['kind']>(['region-outage', 'error-rate', 'latency', 'alarm-flap']);
+const REGION_FAULTS = new Set<Fault['kind']>([
+  'region-outage',
+  'service-outage',
+  'error-rate',
+  'latency',
+  'alarm-flap',
+]);
 
 /** A fault with Region roles replaced by Region codes, as stored in the journal. */
 function resolveFault(fault: Fault, drill: { config: DrillDriver['config'] }): Fault {
@@ -456,7 +462,8 @@ async function runStep(step: DrillStep, ctx: StepContext): Promise<string> {
         const up = durationMs(fault.up, target);
         for (let cycle = 1; cycle <= fault.cycles; cycle++) {
           ctx.progress(`cycle ${cycle}/${fault.cycles}: down`);
-          const undo = await ctx.inject({ kind: 'region-outage', region: fault.region });
+          // The Region's own alarm must see each cycle, so the Region's service goes down, not the whole Region.
+          const undo = await ctx.inject({ kind: 'service-outage', region: fault.region });
           await ctx.hold(down);
           await ctx.lift(undo);
           ctx.progress(`cycle ${cycle}/${fault.cycles}: up`);
@@ -528,6 +535,8 @@ async function observed(until: WaitCondition, ctx: StepContext): Promise<string 
 async function applyFault(driver: DrillDriver, fault: Fault, runId: string): Promise<string | undefined> {
   switch (fault.kind) {
     case 'region-outage':
+      return driver.takeRegionDown(fault.region);
+    case 'service-outage':
       return driver.setServiceFault(fault.region, { kind: 'outage' });
     case 'error-rate':
       return driver.setServiceFault(fault.region, { kind: 'error-rate', percent: fault.percent });
@@ -611,7 +620,7 @@ async function measure(
     const readFrom = Date.now();
     const present = await driver.presentWriteSeqs(routing.activeRegion, tenantIds, writeIdPrefix);
     const ledger = traffic.ledger.filter((w) => w.ackAt <= readFrom);
-    const result = measureRpo(ledger, present, routing.activeRegion, dnsInSyncAt);
+    const result = measureRpo(ledger, present, routing.activeRegion, faultAt);
     lost = result.lost;
     rpo = {
       survivingRegion: result.survivingRegion,

@@ -71,6 +71,7 @@ const name = z.string().min(1).max(120);
 
 export const FAULT_KINDS = [
   'region-outage',
+  'service-outage',
   'error-rate',
   'latency',
   'replication-pause',
@@ -82,7 +83,15 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z
     .object({ kind: z.literal('region-outage'), region: regionRefSchema })
     .strict()
-    .describe('every request to the Region fails (503) and its health check fails'),
+    .describe(
+      'the whole Region goes down: its service, DynamoDB endpoint, replication out of it, alarms and SNS stop; only the peer Region can see it',
+    ),
+  z
+    .object({ kind: z.literal('service-outage'), region: regionRefSchema })
+    .strict()
+    .describe(
+      "every request to the Region's tenant service fails (503) and its health check fails; the Region's monitoring keeps running",
+    ),
   z
     .object({ kind: z.literal('error-rate'), region: regionRefSchema, percent: z.number().gt(0).max(100) })
     .strict()
@@ -244,7 +253,7 @@ export const expectationsSchema = z
     rto: durationSchema.optional(),
     /** Acknowledged writes missing from the surviving Region. */
     rpoMaxLostWrites: z.number().int().min(0).optional(),
-    /** Age of the oldest lost write when the fault began (bounded by the replication lag). */
+    /** Age of the oldest lost write when the fault began (bounded by the replication lag); 0 when none was lost. */
     rpo: durationSchema.optional(),
     /** From the first to the last failed client request. */
     clientErrorWindow: durationSchema.optional(),

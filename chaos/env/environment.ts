@@ -128,6 +128,23 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const target = { endpoint: motoEndpoint };
     // On loopback, a loaded moto may answer slowly: the environment's models keep the SDK's default timeouts.
     const clients: AwsClients = createAwsClients(regions, target, undefined);
+    // One moto serves both Regions: a Region that is down gets its DynamoDB endpoint cut here, for every client of it
+    // in this process (setRegionDown), before the request leaves, as an unreachable regional endpoint fails a call.
+    const downRegions = new Set<string>();
+    for (const region of regions) {
+      clients.dynamodb[region]!.middlewareStack.add(
+        (next) => async (args) => {
+          if (downRegions.has(region)) {
+            throw Object.assign(new Error(`connect ECONNREFUSED: the DynamoDB endpoint of ${region} is down`), {
+              name: 'ECONNREFUSED',
+              code: 'ECONNREFUSED',
+            });
+          }
+          return next(args);
+        },
+        { step: 'finalizeRequest', name: 'regionDownEndpoint' },
+      );
+    }
     stops.push(async () => {
       clients.route53.destroy();
       for (const r of regions) {
@@ -234,6 +251,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
 
     let delivery: SnsLambdaDelivery | undefined;
     let stopReconciler: (() => Promise<void>) | undefined;
+    // A Region outage: what runs in the Region stops with it (LocalEnvironment.setRegionDown).
+    const evaluators: Record<string, RegionAlarmEvaluator> = {};
+    // Canaries stop only once the Region's evaluation has: its last evaluation must not read their absence as a
+    // breaching probe of the PEER (missing = breaching) and leave the healthy Region looking unhealthy.
+    const canariesDown = new Set<string>();
+    let startEvaluator: ((region: string) => Promise<void>) | undefined;
     const env: LocalEnvironment = {
       id,
       config,
@@ -282,6 +305,28 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         lb.setDark(dark);
         record({ at: Date.now(), type: 'fault-set', region, fault: dark ? { kind: 'outage' } : { kind: 'none' } });
       },
+      async setRegionDown(region: string, down: boolean) {
+        const lb = loadBalancers[region];
+        if (!lb) throw new Error(`unknown Region "${region}": the environment has ${regions.join(' and ')}`);
+        if (down === downRegions.has(region)) return;
+        if (down) {
+          downRegions.add(region);
+          lb.setDark(true);
+          const { strandedWrites } = replication.haltRegion(region);
+          await evaluators[region]?.stop();
+          delete evaluators[region];
+          canariesDown.add(region);
+          record({ at: Date.now(), type: 'region-state', region, state: 'down', strandedWrites });
+          return;
+        }
+        replication.restoreRegion(region);
+        lb.setDark(false);
+        downRegions.delete(region);
+        canariesDown.delete(region);
+        await startEvaluator?.(region);
+        record({ at: Date.now(), type: 'region-state', region, state: 'up' });
+      },
+      isRegionDown: (region: string) => downRegions.has(region),
       stopNotificationDelivery: async () => {
         // The reconciler is the other way the handler runs: stop it too, and let a run under way finish.
         await stopReconciler?.();
@@ -327,8 +372,17 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       await reconciling;
     };
     stops.push(() => stopReconciler!());
+    // SNS of a Region that is down delivers nothing (its alarm evaluation is stopped too; this catches what was in flight).
+    const regionalHandler: SnsLambdaHandler = async (event) => {
+      const down = event.Records.map((r) => r.Sns.TopicArn.split(':')[3] ?? '').filter((r) => downRegions.has(r));
+      if (down.length > 0) {
+        log(`SNS in ${down.join(', ')} is down: notification not delivered`);
+        return undefined;
+      }
+      return handler(event);
+    };
     const notifications = new SnsLambdaDelivery({
-      handler,
+      handler: regionalHandler,
       retryDelaysMs: profile.deliveryRetryDelaysMs,
       duplicates: profile.snsDuplicates,
       record,
@@ -346,6 +400,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       dns: () => env.dnsClient(),
       periodSeconds: config.detection.periodSeconds,
       timeoutMs: profile.prober.timeoutMs,
+      regionDown: (region) => canariesDown.has(region),
       onError: onError('prober'),
     });
     prober.start();
@@ -355,7 +410,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const probeRangeMs = config.detection.evaluationPeriods * config.detection.periodSeconds * 1000;
     await new Promise((r) => setTimeout(r, probeRangeMs + profile.evaluationDelayMs));
     const accountId = provisioned.oncallTopicArn.split(':')[4] ?? '123456789012';
-    for (const region of regions) {
+    startEvaluator = async (region: string) => {
       const evaluator = new RegionAlarmEvaluator({
         region,
         accountId,
@@ -369,8 +424,12 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         onError: onError(`alarm evaluation ${region}`),
       });
       await evaluator.start();
-      stops.push(() => evaluator.stop());
-    }
+      evaluators[region] = evaluator;
+    };
+    for (const region of regions) await startEvaluator(region);
+    stops.push(async () => {
+      for (const evaluator of Object.values(evaluators)) await evaluator.stop();
+    });
     connection = {
       motoEndpoint,
       hostedZoneId: provisioned.hostedZoneId,

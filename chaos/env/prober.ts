@@ -27,6 +27,8 @@ export interface ProberOptions {
   readonly dns: () => DnsClient;
   readonly periodSeconds: number;
   readonly timeoutMs: number;
+  /** A Region that is down runs no canaries: nothing is probed from it (default: every Region is up). */
+  readonly regionDown?: (region: string) => boolean;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -106,11 +108,14 @@ export class RegionProber {
     }, next - now);
   }
 
-  /** Probes both Regions from their peers and publishes one SuccessPercent per canary, stamped `at`. */
+  /** Probes each Region from its peer (unless the peer is down) and publishes one SuccessPercent per canary, stamped `at`. */
   async probeAll(at: Date): Promise<ProbeResult[]> {
     const { primary, secondary } = this.opts.config.regions;
+    const probing = [primary, secondary].filter(
+      (probedRegion) => !this.opts.regionDown?.(otherRegion(this.opts.config, probedRegion)),
+    );
     const results = await Promise.all(
-      [primary, secondary].flatMap((probedRegion) =>
+      probing.flatMap((probedRegion) =>
         probeTargets(this.opts.config, probedRegion).map(async (target): Promise<ProbeResult> => {
           const from = otherRegion(this.opts.config, probedRegion);
           try {

@@ -16,6 +16,9 @@ import type { EnvEvent } from './types';
  * `writeRegion`, so a replicated write is not sent back. The service never deletes, so deletes are not replicated.
  *
  * pause() holds the queue (a replication outage: writes pile up and lagMs() grows); resume() drains it.
+ * haltRegion() is a Region outage: replication out of the Region stops at once (its stream is no longer read; writes
+ * it acknowledged within the last replication window stay behind, stranded) and nothing is applied to it either.
+ * restoreRegion() picks up where it stopped, as global tables do when a Region comes back (last writer wins).
  */
 
 export interface ReplicationOptions {
@@ -43,9 +46,16 @@ interface Direction {
   readonly queue: Pending[];
 }
 
+/** What a Region outage cut off: the writes out of the Region that had been seen but not yet replicated. */
+export interface RegionHalt {
+  readonly region: string;
+  readonly strandedWrites: number;
+}
+
 export class TableReplication {
   private readonly directions: Direction[];
   private paused = false;
+  private readonly down = new Set<string>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -91,6 +101,30 @@ export class TableReplication {
     this.opts.record({ at: Date.now(), type: 'replication', state: 'resumed', lagMs: this.lagMs() });
   }
 
+  /** The Region is down: replication out of it and into it stops now. */
+  haltRegion(region: string): RegionHalt {
+    this.regionOf(region);
+    this.down.add(region);
+    const strandedWrites = this.directions.filter((d) => d.from === region).reduce((n, d) => n + d.queue.length, 0);
+    return { region, strandedWrites };
+  }
+
+  /** The Region is back: its stream is read again from where replication stopped, and its queue drains. */
+  restoreRegion(region: string): void {
+    this.regionOf(region);
+    this.down.delete(region);
+  }
+
+  isRegionDown(region: string): boolean {
+    return this.down.has(region);
+  }
+
+  private regionOf(region: string): void {
+    if (!this.opts.regions.includes(region)) {
+      throw new Error(`unknown Region "${region}": replication runs between ${this.opts.regions.join(' and ')}`);
+    }
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -117,9 +151,11 @@ export class TableReplication {
 
   /** One poll of both streams, then applies what is due (unless paused). */
   async step(now = Date.now()): Promise<void> {
-    for (const d of this.directions) await this.poll(d, now);
+    const live = this.directions.filter((d) => !this.down.has(d.from) && !this.down.has(d.to));
+    // A down Region's stream is not read: what it did not hand over before the fault stays in it.
+    for (const d of this.directions) if (!this.down.has(d.from)) await this.poll(d, now);
     if (this.paused) return;
-    for (const d of this.directions) {
+    for (const d of live) {
       while (d.queue.length > 0 && d.queue[0]!.applyAt <= Date.now()) {
         await this.apply(d, d.queue[0]!);
         d.queue.shift();

@@ -58,7 +58,15 @@ export type EnvEvent =
       readonly result: unknown;
       readonly error?: string;
     }
-  | { readonly at: number; readonly type: 'replication'; readonly state: 'paused' | 'resumed'; readonly lagMs: number };
+  | { readonly at: number; readonly type: 'replication'; readonly state: 'paused' | 'resumed'; readonly lagMs: number }
+  | {
+      readonly at: number;
+      readonly type: 'region-state';
+      readonly region: string;
+      readonly state: 'down' | 'up';
+      /** Going down: writes out of the Region already seen by replication but not yet applied in the peer. */
+      readonly strandedWrites?: number;
+    };
 
 export interface DnsAnswer {
   /** The chain followed, first the asked name, last the load balancer name. */
@@ -108,6 +116,15 @@ export interface LocalEnvironment {
    * all, as when a whole Region is unreachable. Only the peer Region's probes see it. Recorded as a `fault-set` outage.
    */
   setLoadBalancerDark(region: string, dark: boolean): void;
+  /**
+   * The whole Region goes down (or comes back), as in a Region outage: its load balancer goes dark (no answers, no
+   * metrics), its DynamoDB endpoint fails every call of `clients.dynamodb[region]` with a connection
+   * error (its tenant service is unreachable behind the dark load balancer), replication out of and into it stops where it is, its alarm evaluation stops and its
+   * SNS topics deliver nothing, and no canary runs from it. Only the peer Region's probe alarm can see it. Coming
+   * back restarts all of it; replication then resumes from where it stopped. Recorded as a `region-state` event.
+   */
+  setRegionDown(region: string, down: boolean): Promise<void>;
+  isRegionDown(region: string): boolean;
   /** The fault each Region's service has now (asked from the service itself). */
   faultOf(region: string): Promise<ServiceFault>;
   replication: {

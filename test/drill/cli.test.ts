@@ -45,7 +45,7 @@ describe('regionflip drill CLI', () => {
     expect(out.stdout).toMatch(
       /automation-disabled\.yaml +Automation disabled \(kill switch\) — expects no-failover-page/,
     );
-    expect(out.stdout.trim().split('\n')).toHaveLength(6);
+    expect(out.stdout.trim().split('\n')).toHaveLength(7);
   });
 
   it('GIVEN a drill naming an unknown Region WHEN run THEN it is refused before anything starts (no report, no environment)', () => {
@@ -60,7 +60,7 @@ describe('regionflip drill CLI', () => {
     const reports = join(dir, 'refused');
     const out = cli('run', bad, '--report-dir', reports);
     expect(out.status).not.toBe(0);
-    expect(out.stderr).toMatch(/line 19, method\.0\.fault\.region: unknown Region: .*\(got "eu-west-3"\)/);
+    expect(out.stderr).toMatch(/line 22, method\.0\.fault\.region: unknown Region: .*\(got "eu-west-3"\)/);
     expect(existsSync(reports)).toBe(false);
   });
 });

@@ -78,6 +78,11 @@ function fakeDriver(
       faults.set(region, fault.kind);
       return undefined;
     },
+    async takeRegionDown(region) {
+      calls.faults.push(`${region}:region-down`);
+      faults.set(region, 'region-down');
+      return undefined;
+    },
     pauseReplication: async () => undefined,
     replicationLagMs: async () => lagMs(calls),
     async lift(undo: FaultUndo) {
@@ -150,7 +155,7 @@ describe('drill runner (fake driver)', () => {
     expect(run.journal.abortReason).toBe('interrupted (SIGINT)');
     // The 30 s hold was cut short by the signal, not run to its end.
     expect(run.journal.steps.map((s) => s.status)).toEqual(['succeeded', 'failed']);
-    expect(calls.faults).toEqual([`${config.regions.primary}:outage`]);
+    expect(calls.faults).toEqual([`${config.regions.primary}:region-down`]);
     expect(calls.lifted).toEqual(['region-outage']);
     expect(run.journal.undo).toEqual([]);
     expect(run.journal.rollbackVerified).toBe(true);

@@ -30,6 +30,7 @@ describe('drill catalogue', () => {
       'automation-disabled.yaml',
       'both-regions-unhealthy.yaml',
       'brown-out.yaml',
+      'error-rate.yaml',
       'flapping-alarm.yaml',
       'region-outage.yaml',
       'replication-paused.yaml',

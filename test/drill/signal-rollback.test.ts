@@ -217,7 +217,9 @@ describe('a drill stopped by a signal rolls back (real CLI process)', () => {
     const r = await interruptDrill('mid-failover', 'SIGINT', async (j, app) => {
       if (
         j.env?.target !== 'local' ||
-        !j.steps.some((s) => s.name === 'primary alarm fires' && s.status === 'succeeded')
+        !j.steps.some(
+          (s) => s.name === "the secondary's probe alarm about the primary fires" && s.status === 'succeeded',
+        )
       )
         return false;
       const config = j.env.config;

@@ -122,6 +122,10 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
       for (const url of endpoints(region)) await setServiceFault(url, token, fault, fetchImpl);
       return undefined;
     },
+    // The Region-outage FIS template (tagged regionflip:fault=region-outage) holds the cross-Region scenario.
+    takeRegionDown(region) {
+      return this.setServiceFault(region, { kind: 'outage' });
+    },
     async pauseReplication() {
       const region = config.regions.primary;
       const template = await fis.findTemplate({ app: config.app, fault: 'replication-pause', region });

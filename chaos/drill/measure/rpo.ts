@@ -10,8 +10,8 @@ export interface RpoMeasure {
   readonly acknowledged: number;
   readonly lost: readonly AcknowledgedWrite[];
   /**
-   * How far back in time the surviving data falls short: from the oldest lost write to `cutoverAt` (when traffic moved).
-   * 0 when nothing was lost.
+   * The drill schema's RPO: the age of the oldest lost write when the fault began (from its acknowledgement to
+   * `faultAt`; a write acknowledged after the fault counts as age 0). 0 when nothing was lost.
    */
   readonly rpoMs: number;
 }
@@ -21,7 +21,7 @@ export function measureRpo(
   ledger: readonly AcknowledgedWrite[],
   present: ReadonlyMap<string, ReadonlySet<number>>,
   survivingRegion: string,
-  cutoverAt: number,
+  faultAt: number,
 ): RpoMeasure {
   const lost = ledger
     .filter((w) => !present.get(w.tenantId)?.has(w.seq))
@@ -31,6 +31,6 @@ export function measureRpo(
     survivingRegion,
     acknowledged: ledger.length,
     lost,
-    rpoMs: oldest === undefined ? 0 : Math.max(0, cutoverAt - oldest),
+    rpoMs: oldest === undefined ? 0 : Math.max(0, faultAt - oldest),
   };
 }
