@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { CnameRecord, HostedZone, type IHostedZone, PublicHostedZone } from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import { namesFor } from '../../failover/config/names';
+import { namesFor, SHARED_LABEL, shardLabelByTenant, sharedShards } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 
 export interface DnsStackProps extends StackProps {
@@ -15,10 +15,10 @@ export interface DnsStackProps extends StackProps {
  * `dns.hostedZoneId`), the routing records the switch moves and the static tenant records. The regional endpoint records
  * (`shared.<region>.<zone>`, `<premium>.<region>.<zone>`) live in each Region's stack, next to the load balancers.
  *
- * Shape (failover/config/names.ts):
- *   shared.<zone>            CNAME shared.<active>.<zone>      routing
+ * Shape (failover/config/names.ts; one `<shard>` = `shared` unless advanced tenants fill more than one load balancer):
+ *   <shard>.<zone>           CNAME <shard>.<active>.<zone>     routing
  *   <premium>.<zone>         CNAME <premium>.<active>.<zone>   routing
- *   <basic|advanced>.<zone>  CNAME shared.<zone>               static
+ *   <basic|advanced>.<zone>  CNAME <its shard>.<zone>          static
  */
 export class DnsStack extends Stack {
   readonly zone: IHostedZone;
@@ -47,13 +47,22 @@ export class DnsStack extends Stack {
     }
     new CfnOutput(this, 'HostedZoneId', { value: this.zone.hostedZoneId });
 
-    new CnameRecord(this, 'SharedRoutingRecord', {
-      zone: this.zone,
-      recordName: names.sharedRoutingRecord,
-      domainName: names.sharedRegionalRecord(activeRegion),
-      ttl,
-      comment: 'routing record: moved by the failover switch (basic and advanced tenants)',
-    });
+    const shards = sharedShards(config);
+    for (const shard of shards) {
+      // Shard 0 keeps the construct id of the single shared record (renaming it would replace the record).
+      new CnameRecord(
+        this,
+        shard.label === SHARED_LABEL ? 'SharedRoutingRecord' : `SharedRoutingRecord-${shard.label}`,
+        {
+          zone: this.zone,
+          recordName: names.tenantRecord(shard.label),
+          domainName: names.premiumRegionalRecord(shard.label, activeRegion),
+          ttl,
+          comment: `routing record: moved by the failover switch (${shard.index === 0 ? 'basic and advanced tenants' : `the advanced tenants of ${shard.label}`})`,
+        },
+      );
+    }
+    const shardOfTenant = shardLabelByTenant(shards);
 
     for (const tenant of config.tenants) {
       if (tenant.tier === 'premium') {
@@ -68,9 +77,9 @@ export class DnsStack extends Stack {
         new CnameRecord(this, `TenantRecord-${tenant.id}`, {
           zone: this.zone,
           recordName: names.tenantRecord(tenant.id),
-          domainName: names.sharedRoutingRecord,
+          domainName: names.tenantRecord(shardOfTenant.get(tenant.id)!),
           ttl,
-          comment: `static: ${tenant.tier} tenant ${tenant.id} follows the shared routing record`,
+          comment: `static: ${tenant.tier} tenant ${tenant.id} follows the ${shardOfTenant.get(tenant.id)} routing record`,
         });
       }
     }
