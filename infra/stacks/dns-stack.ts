@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
-import { CnameRecord, HostedZone, type IHostedZone, PublicHostedZone } from 'aws-cdk-lib/aws-route53';
+import {
+  CfnRecordSetGroup,
+  CnameRecord,
+  HostedZone,
+  type IHostedZone,
+  PublicHostedZone,
+} from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { namesFor, SHARED_LABEL, shardLabelByTenant, sharedShards } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
@@ -73,15 +80,51 @@ export class DnsStack extends Stack {
           ttl,
           comment: `routing record: moved by the failover switch (premium tenant ${tenant.id})`,
         });
-      } else {
-        new CnameRecord(this, `TenantRecord-${tenant.id}`, {
-          zone: this.zone,
-          recordName: names.tenantRecord(tenant.id),
-          domainName: names.tenantRecord(shardOfTenant.get(tenant.id)!),
-          ttl,
-          comment: `static: ${tenant.tier} tenant ${tenant.id} follows the ${shardOfTenant.get(tenant.id)} routing record`,
-        });
       }
     }
+
+    // The static records of basic and advanced tenants (hundreds of them) in record set groups: one CloudFormation
+    // resource per bucket instead of one per tenant keeps this stack far below 500 resources. A tenant's bucket
+    // depends on its id only, so onboarding or removing one tenant rewrites one group and no other.
+    const buckets = new Map<number, CfnRecordSetGroup.RecordSetProperty[]>();
+    for (const tenant of config.tenants) {
+      const shard = shardOfTenant.get(tenant.id);
+      if (shard === undefined) continue;
+      const bucket = tenantRecordBucket(tenant.id);
+      const records = buckets.get(bucket) ?? [];
+      records.push({
+        name: `${names.tenantRecord(tenant.id)}.`,
+        type: 'CNAME',
+        ttl: String(config.dns.ttlSeconds),
+        resourceRecords: [names.tenantRecord(shard)],
+      });
+      buckets.set(bucket, records);
+    }
+    for (const [bucket, recordSets] of [...buckets].sort(([a], [b]) => a - b)) {
+      if (recordSets.length > MAX_RECORDS_PER_GROUP) {
+        throw new Error(
+          `tenant record group ${bucket} would hold ${recordSets.length} records (at most ${MAX_RECORDS_PER_GROUP}, ` +
+            'within one Route 53 change batch): raise TENANT_RECORD_BUCKETS in infra/stacks/dns-stack.ts',
+        );
+      }
+      new CfnRecordSetGroup(this, `TenantRecords-${bucket}`, {
+        hostedZoneId: this.zone.hostedZoneId,
+        comment: `static: basic and advanced tenants (bucket ${bucket}) follow their shard's routing record`,
+        recordSets,
+      });
+    }
   }
+}
+
+/** Buckets of static tenant records: with 16, 600 tenants make groups of about 40 records. */
+export const TENANT_RECORD_BUCKETS = 16;
+/**
+ * Route 53 applies a group as one change batch: at most 1,000 records and 32,000 characters (aws-facts.md §3, R1);
+ * 300 records of about 80 characters stay below both.
+ */
+export const MAX_RECORDS_PER_GROUP = 300;
+
+/** The group of a tenant's static record: a stable hash of its id (sha256), independent of every other tenant. */
+export function tenantRecordBucket(tenantId: string): number {
+  return createHash('sha256').update(tenantId).digest().readUInt32BE(0) % TENANT_RECORD_BUCKETS;
 }
