@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../failover/config/load';
 import { routingRecordNames, sharedShards } from '../../failover/config/names';
@@ -31,6 +32,13 @@ beforeAll(() => {
 afterAll(() => synth?.dispose());
 
 const regions = ['us-east-1', 'us-west-2'] as const;
+/** Template.fromStack re-reads and re-parses the template on every call: once per stack is enough. */
+const templates = new Map<Stack, Template>();
+const templateOf = (stack: Stack) => {
+  const template = templates.get(stack) ?? Template.fromStack(stack);
+  templates.set(stack, template);
+  return template;
+};
 const allStacks = () => [
   synth.stacks.data,
   synth.stacks.dns,
@@ -45,7 +53,7 @@ describe('the app at 100 advanced, 20 premium and 500 basic tenants', () => {
 
   it('GIVEN every stack WHEN counted THEN none is over 450 resources or 200 outputs', () => {
     const over = allStacks().flatMap((stack) => {
-      const template = Template.fromStack(stack).toJSON();
+      const template = templateOf(stack).toJSON();
       const resources = Object.keys(template.Resources ?? {}).length;
       const outputs = Object.keys(template.Outputs ?? {}).length;
       return resources > RESOURCE_BUDGET || outputs > OUTPUT_LIMIT
@@ -62,23 +70,23 @@ describe('the app at 100 advanced, 20 premium and 500 basic tenants', () => {
       expect(Object.keys(tenants).sort()).toEqual([...tiers('advanced'), ...tiers('premium')].map((t) => t.id).sort());
       for (const [id, stack] of Object.entries(tenants)) {
         // Its services may touch its own partition only, and no other tenant's resources are in its stack.
-        const policies = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+        const policies = JSON.stringify(templateOf(stack).findResources('AWS::IAM::Policy'));
         const leadingKeys = [...policies.matchAll(/"dynamodb:LeadingKeys":\[([^\]]*)\]/g)].map((m) => m[1]);
         expect({ id, leadingKeys }).toEqual({ id, leadingKeys: [`"${id}"`] });
-        Template.fromStack(stack).resourceCountIs('AWS::ECS::Service', 3);
+        templateOf(stack).resourceCountIs('AWS::ECS::Service', 3);
       }
-      Template.fromStack(synth.stacks.regions[region]!).resourceCountIs('AWS::ECS::Service', 3);
+      templateOf(synth.stacks.regions[region]!).resourceCountIs('AWS::ECS::Service', 3);
     },
   );
 
   it.each(regions)(
     'GIVEN %s WHEN the rules of every load balancer are counted across stacks THEN each is below its ELB quotas',
     (region) => {
-      const regional = Template.fromStack(synth.stacks.regions[region]!);
+      const regional = templateOf(synth.stacks.regions[region]!);
       const exported = exportedLogicalIds(regional);
       const perListener = new Map<string, { rules: number; targetGroups: Set<string> }>();
       for (const stack of stacksOfRegion(synth.stacks, region)) {
-        const rules = Template.fromStack(stack).findResources('AWS::ElasticLoadBalancingV2::ListenerRule');
+        const rules = templateOf(stack).findResources('AWS::ElasticLoadBalancingV2::ListenerRule');
         for (const rule of Object.values(rules)) {
           // A listener of another stack is named by its logical id there; prefix local ones with their stack.
           const imported = logicalIdOf(rule.Properties.ListenerArn, exported);
@@ -115,7 +123,7 @@ describe('the app at 100 advanced, 20 premium and 500 basic tenants', () => {
     (region) => {
       let loadBalancers = 0;
       for (const stack of stacksOfRegion(synth.stacks, region)) {
-        const template = Template.fromStack(stack);
+        const template = templateOf(stack);
         const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
         for (const id of Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))) {
           expect({ stack: stack.stackName, id, watched: alarms.includes(`"${id}","LoadBalancerFullName"`) }).toEqual({
@@ -133,11 +141,9 @@ describe('the app at 100 advanced, 20 premium and 500 basic tenants', () => {
   it('GIVEN the shards WHEN the DNS stack and the Lambda policy are read THEN both name every routing record', () => {
     const names = routingRecordNames(synth.config);
     expect(names).toHaveLength(sharedShards(synth.config).length + 20);
-    const dns = Template.fromStack(synth.stacks.dns);
+    const dns = templateOf(synth.stacks.dns);
     for (const name of names) dns.hasResourceProperties('AWS::Route53::RecordSet', { Name: `${name}.`, Type: 'CNAME' });
-    const policies = JSON.stringify(
-      Template.fromStack(synth.stacks.regions['us-east-1']!).findResources('AWS::IAM::Policy'),
-    );
+    const policies = JSON.stringify(templateOf(synth.stacks.regions['us-east-1']!).findResources('AWS::IAM::Policy'));
     expect(policies).toContain(JSON.stringify(names));
   });
 });
