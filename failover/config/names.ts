@@ -1,16 +1,17 @@
-import type { RegionFlipConfig, Tenant } from './schema';
+import type { RegionFlipConfig } from './schema';
 
 /**
  * Every name derived from the configuration, in one place: the CDK app creates these resources, the local environment
  * provisions them in moto, and the Lambda, CLI and drills look them up. Renaming one here renames it everywhere.
  *
- * DNS shape (see ARCHITECTURE.md, "DNS shape"):
+ * DNS shape (see ARCHITECTURE.md, "DNS shape"; a shard is one of the Region's shared load balancers, see
+ * {@link sharedShards}; with the default config there is one, `shared`):
  *   routing records (the switch changes only these)
- *     shared.<zone>            CNAME shared.<active-region>.<zone>     one record for every basic and advanced tenant
+ *     <shard>.<zone>           CNAME <shard>.<active-region>.<zone>    one record per shard: its basic/advanced tenants
  *     <premium>.<zone>         CNAME <premium>.<active-region>.<zone>  one record per premium tenant (moves alone too)
  *   static records (never changed by the switch)
- *     <basic|advanced>.<zone>  CNAME shared.<zone>
- *     shared.<region>.<zone>   -> the shared load balancer of that Region
+ *     <basic|advanced>.<zone>  CNAME <its shard>.<zone>
+ *     <shard>.<region>.<zone>  -> that shared load balancer of that Region
  *     <premium>.<region>.<zone> -> that premium tenant's load balancer in that Region
  */
 export const SHARED_LABEL = 'shared';
@@ -40,6 +41,9 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
     /** The composite "Region unhealthy" alarm whose actions publish to the alarm topic. */
     regionAlarm: (region: string) => `${app}-${region}-region-unhealthy`,
     componentAlarm: (region: string, kind: AlarmKind) => `${app}-${region}-${kind}`,
+    /** A child of the composite watching a further shared load balancer (`shared-2`, …): a component signal too. */
+    shardComponentAlarm: (region: string, shardLabel: string, kind: AlarmKind) =>
+      `${app}-${region}-${shardLabel}-${kind}`,
     /**
      * The outside-in availability alarm ABOUT `region`: it lives in the PEER Region (fed by the peer's probes of this
      * Region's public tenant names) and publishes to the peer's alarm topic, so a Region that goes dark is detected and
@@ -71,9 +75,56 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
 }
 export type Names = ReturnType<typeof namesFor>;
 
-/** The routing record a tenant's traffic follows: its own for premium, the shared one otherwise. */
-export function routingRecordOf(names: Names, tenant: Tenant): string {
-  return tenant.tier === 'premium' ? names.tenantRecord(tenant.id) : names.sharedRoutingRecord;
+/**
+ * One shared load balancer of a Region and the tenants it carries. Shard 0 (`shared`) carries the pool (every basic
+ * tenant) and the first `sharding.advancedTenantsPerLoadBalancer` advanced tenants; shard n ≥ 1 (`shared-<n+1>`) the
+ * next ones, in configuration order. Each has its own routing record `<label>.<zone>` and regional endpoint
+ * `<label>.<region>.<zone>`, so the switch moves it like any routing record.
+ */
+export interface SharedShard {
+  readonly index: number;
+  /** `shared` for shard 0 (exactly the single-load-balancer shape), `shared-2`, `shared-3`, … after it. */
+  readonly label: string;
+  /** Basic tenants are pooled on shard 0 only. */
+  readonly basicTenantIds: readonly string[];
+  readonly advancedTenantIds: readonly string[];
+}
+
+/** True for a shard's label (`shared`, `shared-2`, …): the schema reserves these, so no tenant id is one. */
+export function isSharedLabel(label: string): boolean {
+  return label === SHARED_LABEL || /^shared-\d+$/.test(label);
+}
+
+/**
+ * The shared load balancers of a Region, derived from the configuration: the ONE place that decides which shard an
+ * advanced tenant is on. The CDK app builds a load balancer, endpoint and routing record per shard from it, the
+ * local environment provisions the same records (failover/switch/records.ts), and the Lambda may change their names.
+ * Always at least shard 0, even without basic or advanced tenants.
+ */
+export function sharedShards(config: Pick<RegionFlipConfig, 'tenants' | 'sharding'>): SharedShard[] {
+  const perShard = config.sharding.advancedTenantsPerLoadBalancer;
+  const advanced = config.tenants.filter((t) => t.tier === 'advanced').map((t) => t.id);
+  const count = Math.max(1, Math.ceil(advanced.length / perShard));
+  return Array.from({ length: count }, (_, index) => ({
+    index,
+    label: index === 0 ? SHARED_LABEL : `${SHARED_LABEL}-${index + 1}`,
+    basicTenantIds: index === 0 ? config.tenants.filter((t) => t.tier === 'basic').map((t) => t.id) : [],
+    advancedTenantIds: advanced.slice(index * perShard, (index + 1) * perShard),
+  }));
+}
+
+/** The shard label of every basic and advanced tenant (premium tenants have their own routing record). */
+export function shardLabelByTenant(shards: readonly SharedShard[]): ReadonlyMap<string, string> {
+  return new Map(shards.flatMap((s) => [...s.basicTenantIds, ...s.advancedTenantIds].map((id) => [id, s.label])));
+}
+
+/** Every routing record name (shards first, then premium tenants): what the switch may move. */
+export function routingRecordNames(config: Pick<RegionFlipConfig, 'app' | 'dns' | 'tenants' | 'sharding'>): string[] {
+  const names = namesFor(config);
+  return [
+    ...sharedShards(config).map((s) => names.tenantRecord(s.label)),
+    ...config.tenants.filter((t) => t.tier === 'premium').map((t) => names.tenantRecord(t.id)),
+  ];
 }
 
 /** Unknown Region → an error naming the value and the Regions that exist. */

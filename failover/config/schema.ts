@@ -124,6 +124,15 @@ export const configSchema = z
       .strict()
       .prefault({}),
     tenants: z.array(tenantSchema).min(1, { message: 'list at least one tenant' }),
+    /**
+     * How advanced tenants are spread over the Region's shared load balancers (ARCHITECTURE.md, "Stack layout and
+     * load balancer shards"). An ALB allows 100 rules and 100 target groups (ELB quotas, not adjustable for target
+     * groups); each advanced tenant takes 3 of each and the pool 3, so at most 32 fit. The default leaves headroom.
+     */
+    sharding: z
+      .object({ advancedTenantsPerLoadBalancer: z.number().int().min(1).max(32).default(25) })
+      .strict()
+      .prefault({}),
     policy: policySchema.prefault({}),
     detection: detectionSchema.prefault({}),
     service: z
@@ -156,7 +165,7 @@ export const configSchema = z
           message: `duplicate tenant id "${t.id}": ids must be unique`,
         });
       }
-      if (reserved.has(t.id)) {
+      if (reserved.has(t.id) || /^shared-\d+$/.test(t.id)) {
         ctx.addIssue({
           code: 'custom',
           path: ['tenants', i, 'id'],

@@ -4,7 +4,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { type Names, namesFor, SHARED_LABEL } from '../config/names';
+import { isSharedLabel, type Names, namesFor, shardLabelByTenant, sharedShards } from '../config/names';
 import { type RegionFlipConfig, regionCodeSchema } from '../config/schema';
 import { type BackoffOptions, DEFAULT_BACKOFF, withBackoff } from './backoff';
 import { cutBatches } from './batch';
@@ -19,7 +19,7 @@ export interface ZoneRecord {
   readonly name: string;
   readonly value: string;
   readonly ttl: number;
-  /** routing: `shared.<zone>` / `<premium>.<zone>`; tenant: `<basic|advanced>.<zone>`; regional: per-Region endpoints. */
+  /** routing: `<shard>.<zone>` / `<premium>.<zone>`; tenant: `<basic|advanced>.<zone>`; regional: per-Region endpoints. */
   readonly role: 'routing' | 'tenant' | 'regional';
 }
 
@@ -34,24 +34,30 @@ export function normaliseDnsName(name: string): string {
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
-/** Where a routing record points for a Region: `shared.<region>.<zone>` or `<premium>.<region>.<zone>`. */
+/** Where a routing record points for a Region: `<shard>.<region>.<zone>` or `<premium>.<region>.<zone>` (one shape). */
 export function routingTarget(names: Names, label: string, region: string): string {
-  return label === SHARED_LABEL ? names.sharedRegionalRecord(region) : names.premiumRegionalRecord(label, region);
+  return names.premiumRegionalRecord(label, region);
 }
 
 export function routingRecordName(names: Names, label: string): string {
-  return label === SHARED_LABEL ? names.sharedRoutingRecord : names.tenantRecord(label);
+  return names.tenantRecord(label);
+}
+
+/** Shard records go after the premium ones (batch.ts `premiumFirst`): a shard moves many tenants at once. */
+export function routingPriority(label: string): 'premium' | 'shared' {
+  return isSharedLabel(label) ? 'shared' : 'premium';
 }
 
 /**
  * Every record of a zone for a configuration: routing records pointing at `activeRegion`, and the static records.
  * `regionalTarget` says where a Region's endpoint record points (a load balancer's DNS name in AWS, the local
- * environment's load balancer name on a laptop); `premiumTenantId` is undefined for the shared endpoint.
+ * environment's load balancer name on a laptop); `premiumTenantId` is undefined for a shared endpoint, whose shard
+ * label (`shared`, `shared-2`, …) comes third (the local environment serves every shard from one load balancer).
  */
 export function zoneRecords(
-  config: Pick<RegionFlipConfig, 'dns' | 'regions' | 'tenants'>,
+  config: Pick<RegionFlipConfig, 'dns' | 'regions' | 'tenants' | 'sharding'>,
   activeRegion: string,
-  regionalTarget: (region: string, premiumTenantId?: string) => string,
+  regionalTarget: (region: string, premiumTenantId?: string, shardLabel?: string) => string,
 ): ZoneRecord[] {
   const names = zoneNames(config.dns.zoneName);
   const ttl = config.dns.ttlSeconds;
@@ -60,7 +66,8 @@ export function zoneRecords(
     throw new Error(`unknown Region "${activeRegion}": this deployment has "${regions[0]}" and "${regions[1]}"`);
   }
   const premium = config.tenants.filter((t) => t.tier === 'premium').map((t) => t.id);
-  const pooled = config.tenants.filter((t) => t.tier !== 'premium').map((t) => t.id);
+  const shards = sharedShards(config);
+  const shardOfTenant = shardLabelByTenant(shards);
   const routing = (label: string): ZoneRecord => ({
     name: routingRecordName(names, label),
     value: routingTarget(names, label, activeRegion),
@@ -68,13 +75,22 @@ export function zoneRecords(
     role: 'routing',
   });
   return [
-    routing(SHARED_LABEL),
+    ...shards.map((s) => routing(s.label)),
     ...premium.map(routing),
-    ...pooled.map(
-      (id): ZoneRecord => ({ name: names.tenantRecord(id), value: names.sharedRoutingRecord, ttl, role: 'tenant' }),
-    ),
+    // In configuration order, each following its shard's routing record.
+    ...config.tenants.flatMap((t): ZoneRecord[] => {
+      const shard = shardOfTenant.get(t.id);
+      return shard ? [{ name: names.tenantRecord(t.id), value: names.tenantRecord(shard), ttl, role: 'tenant' }] : [];
+    }),
     ...regions.flatMap((region): ZoneRecord[] => [
-      { name: names.sharedRegionalRecord(region), value: regionalTarget(region), ttl, role: 'regional' },
+      ...shards.map(
+        (s): ZoneRecord => ({
+          name: names.premiumRegionalRecord(s.label, region),
+          value: regionalTarget(region, undefined, s.label),
+          ttl,
+          role: 'regional',
+        }),
+      ),
       ...premium.map(
         (id): ZoneRecord => ({
           name: names.premiumRegionalRecord(id, region),
@@ -90,7 +106,7 @@ export function zoneRecords(
 /** A routing record found in the zone: which tenant's traffic it carries (`shared` for every pooled tenant) and where. */
 export interface RoutingRecord {
   readonly name: string;
-  /** `shared`, or the premium tenant's id. */
+  /** A shard's label (`shared`, `shared-2`, …), or the premium tenant's id. */
   readonly label: string;
   readonly priority: 'premium' | 'shared';
   /** The Region the record points at now. */
@@ -121,7 +137,7 @@ export function parseRoutingRecord(rrset: ResourceRecordSet, zoneName: string): 
   return {
     name,
     label,
-    priority: label === SHARED_LABEL ? 'shared' : 'premium',
+    priority: routingPriority(label),
     region,
     value,
     ...(rrset.TTL !== undefined ? { ttl: rrset.TTL } : {}),

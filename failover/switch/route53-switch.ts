@@ -6,7 +6,7 @@ import {
   type Route53Client,
   waitUntilResourceRecordSetsChanged,
 } from '@aws-sdk/client-route-53';
-import { assertKnownRegion, type Names, SHARED_LABEL } from '../config/names';
+import { assertKnownRegion, isSharedLabel, type Names, SHARED_LABEL } from '../config/names';
 import type { RegionFlipConfig } from '../config/schema';
 import type { ObservedRouting } from '../core/types';
 import type {
@@ -25,6 +25,7 @@ import {
   normaliseDnsName,
   parseRoutingRecord,
   type RoutingRecord,
+  routingPriority,
   routingRecordName,
   routingTarget,
   zoneNames,
@@ -114,7 +115,7 @@ export class Route53RecordsSwitch implements TrafficSwitch {
         ...(record ? { from: record.value } : {}),
         to,
         ttl: this.deps.ttlSeconds,
-        priority: label === SHARED_LABEL ? 'shared' : 'premium',
+        priority: routingPriority(label),
       });
     }
     const ordered = premiumFirst(changes);
@@ -221,9 +222,10 @@ export class Route53RecordsSwitch implements TrafficSwitch {
     if (ids.length === 0) {
       throw new Error('the switch scope "tenants" lists no tenant ids: name at least one premium tenant');
     }
-    if (ids.includes(SHARED_LABEL)) {
+    const shard = ids.find(isSharedLabel);
+    if (shard !== undefined) {
       throw new Error(
-        `"${SHARED_LABEL}" is not a tenant id: the shared record moves every basic and advanced tenant, ` +
+        `"${shard}" is not a tenant id: a shared record moves many basic and advanced tenants, ` +
           'so switch the whole Region (scope "region") to move it',
       );
     }

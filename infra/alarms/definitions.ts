@@ -70,6 +70,8 @@ export type AlarmRole = 'failover-trigger' | 'probe' | 'tenant' | 'monitor';
 export interface MetricAlarmDefinition {
   readonly name: string;
   readonly kind: AlarmKind | TenantAlarmKind | 'probe' | 'request-volume';
+  /** Set on the alarms of a further shared load balancer (`shared-2`, …); absent for shard 0. */
+  readonly shard?: string;
   /** What a transition of this alarm is for (README alarm table). */
   readonly role: AlarmRole;
   readonly description: string;
@@ -152,8 +154,9 @@ function harmSignals(config: Config, lb: LoadBalancerRef, where: string) {
     evaluationPeriods: d.evaluationPeriods,
     datapointsToAlarm: d.datapointsToAlarm,
   } as const;
-  const signals: Record<AlarmKind, Omit<MetricAlarmDefinition, 'name' | 'kind' | 'role'>> = {
-    'alb-5xx-rate': {
+  // Built on demand: a shard's load balancer has no target groups of its own to watch (healthy-hosts needs some).
+  const signals: Record<AlarmKind, () => Omit<MetricAlarmDefinition, 'name' | 'kind' | 'role'>> = {
+    'alb-5xx-rate': () => ({
       ...base,
       description:
         `${where}: 5xx responses above ${d.thresholds.http5xxRatePercent}% of requests, counted only in periods with ` +
@@ -171,8 +174,8 @@ function harmSignals(config: Config, lb: LoadBalancerRef, where: string) {
       comparison: 'GreaterThanThreshold',
       // No requests, no data: not a verdict either way (the probes watch availability).
       treatMissingData: d.treatMissingData,
-    },
-    'healthy-hosts': {
+    }),
+    'healthy-hosts': () => ({
       ...base,
       description:
         `${where}: fewer than ${d.thresholds.healthyHostPercent}% of the targets of some target group are healthy ` +
@@ -183,8 +186,8 @@ function harmSignals(config: Config, lb: LoadBalancerRef, where: string) {
       // Published by the Region itself: when the Region goes dark it vanishes with it (and breaching would fire on
       // every deploy before the first datapoint). "Gone dark" is the peer's probe alarm, whose missing data breaches.
       treatMissingData: d.treatMissingData,
-    },
-    'p99-latency': {
+    }),
+    'p99-latency': () => ({
       ...base,
       description: `${where}: p99 target response time above ${d.thresholds.p99LatencyMs} ms`,
       query: { kind: 'metric', metric: elbMetric('TargetResponseTime', 'p99', lbDims) },
@@ -192,24 +195,60 @@ function harmSignals(config: Config, lb: LoadBalancerRef, where: string) {
       threshold: d.thresholds.p99LatencyMs / 1000,
       comparison: 'GreaterThanThreshold',
       treatMissingData: d.treatMissingData,
-    },
+    }),
   };
   return signals;
 }
 
-/** The Region's failover triggers on its shared load balancer, their composite, and the monitoring alarms. */
-export function regionAlarms(config: Config, region: string, lb: LoadBalancerRef): RegionAlarms {
+/** A further shared load balancer of the Region (shard `shared-2`, …: names.ts `sharedShards`). */
+export interface ShardLoadBalancerRef {
+  readonly label: string;
+  readonly loadBalancerFullName: string;
+}
+
+/** The signals watched on a further shard: its advanced tenants' services live in their own stacks. */
+export const SHARD_ALARM_KINDS: readonly AlarmKind[] = ['alb-5xx-rate', 'p99-latency'];
+
+/**
+ * The Region's failover triggers on its shared load balancer(s), their composite, and the monitoring alarms. Each
+ * further shard adds its 5xx rate and p99 latency as children of the same composite: its tenants' harm is the
+ * Region's, exactly as when they shared one load balancer (a composite takes up to 100 children, CW4).
+ */
+export function regionAlarms(
+  config: Config,
+  region: string,
+  lb: LoadBalancerRef,
+  extraShards: readonly ShardLoadBalancerRef[] = [],
+): RegionAlarms {
   const names = namesFor(config);
   const d = config.detection;
   const signals = harmSignals(config, lb, `the shared load balancer (basic and advanced tiers) in ${region}`);
-  const metricAlarms = ALARM_KINDS.map(
-    (kind): MetricAlarmDefinition => ({
-      name: names.componentAlarm(region, kind),
-      kind,
-      role: 'failover-trigger',
-      ...signals[kind],
+  const metricAlarms = [
+    ...ALARM_KINDS.map(
+      (kind): MetricAlarmDefinition => ({
+        name: names.componentAlarm(region, kind),
+        kind,
+        role: 'failover-trigger',
+        ...signals[kind](),
+      }),
+    ),
+    ...extraShards.flatMap((shard) => {
+      const shardSignals = harmSignals(
+        config,
+        { loadBalancerFullName: shard.loadBalancerFullName, targetGroupFullNames: [] },
+        `the shared load balancer ${shard.label} (advanced tier) in ${region}`,
+      );
+      return SHARD_ALARM_KINDS.map(
+        (kind): MetricAlarmDefinition => ({
+          name: names.shardComponentAlarm(region, shard.label, kind),
+          kind,
+          shard: shard.label,
+          role: 'failover-trigger',
+          ...shardSignals[kind](),
+        }),
+      );
     }),
-  );
+  ];
   const children = metricAlarms.map((a) => a.name);
   const requestVolume: MetricAlarmDefinition = {
     name: names.monitorAlarm(region, 'request-volume'),
@@ -249,7 +288,7 @@ export function tenantAlarms(config: Config, region: string, tenantId: string, l
       name: names.tenantComponentAlarm(region, tenantId, kind),
       kind,
       role: 'tenant',
-      ...signals[kind],
+      ...signals[kind](),
     }),
   );
   const children = metricAlarms.map((a) => a.name);

@@ -14,7 +14,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FAILOVER_METRIC, namesFor } from '../../failover/config/names';
+import { FAILOVER_METRIC, namesFor, routingRecordNames } from '../../failover/config/names';
 import { runtimeSettingsFromConfig, toEnvironment } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { FAILOVER_LAMBDA_BUNDLING, FAILOVER_LAMBDA_ENTRY } from '../../failover/handler/bundling';
@@ -27,15 +27,6 @@ export const FAILOVER_ENTRY = resolve(PROJECT_ROOT, FAILOVER_LAMBDA_ENTRY);
 /** Namespace and dimension of the metrics the handler emits (Powertools, embedded metric format). */
 export const FAILOVER_METRICS_NAMESPACE = 'RegionFlip';
 export const failoverMetricsService = (app: string) => `${app}-failover`;
-
-/** The Route 53 record names the Lambda may change: the routing records, never the static or regional ones. */
-export function routingRecordNames(config: RegionFlipConfig): string[] {
-  const names = namesFor(config);
-  return [
-    names.sharedRoutingRecord,
-    ...config.tenants.filter((t) => t.tier === 'premium').map((t) => names.tenantRecord(t.id)),
-  ];
-}
 
 export interface FailoverFunctionProps {
   readonly config: RegionFlipConfig;

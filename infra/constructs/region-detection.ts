@@ -25,6 +25,7 @@ import {
   metricMathOf,
   type RegionAlarms,
   regionAlarms,
+  type ShardLoadBalancerRef,
   tenantAlarms,
 } from '../alarms/definitions';
 
@@ -34,6 +35,8 @@ export interface RegionDetectionProps {
   readonly loadBalancerFullName: string;
   /** The pooled unit's target groups (at most 5): the lowest healthy share among them is a failover trigger. */
   readonly targetGroupFullNames: readonly string[];
+  /** The Region's further shared load balancers (`shared-2`, …), each watched by children of the composite. */
+  readonly extraShards?: readonly ShardLoadBalancerRef[];
 }
 
 const TREAT_MISSING: Record<MetricAlarmDefinition['treatMissingData'], TreatMissingData> = {
@@ -142,10 +145,12 @@ export class RegionDetection extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const names = namesFor(props.config);
-    this.definitions = regionAlarms(props.config, stack.region, {
-      loadBalancerFullName: props.loadBalancerFullName,
-      targetGroupFullNames: props.targetGroupFullNames,
-    });
+    this.definitions = regionAlarms(
+      props.config,
+      stack.region,
+      { loadBalancerFullName: props.loadBalancerFullName, targetGroupFullNames: props.targetGroupFullNames },
+      props.extraShards,
+    );
 
     const key = new Key(this, 'TopicKey', {
       description: `${props.config.app}: encrypts the alarm and on-call topics of ${stack.region}`,
@@ -170,7 +175,9 @@ export class RegionDetection extends Construct {
     });
     allowAlarmsToPublish(this.topic, `${names.alarmPrefix}*`);
 
-    this.alarms = this.definitions.metricAlarms.map((def) => newAlarm(this, def.kind, def));
+    this.alarms = this.definitions.metricAlarms.map((def) =>
+      newAlarm(this, def.shard ? `${def.shard}-${def.kind}` : def.kind, def),
+    );
     // Monitoring only: the Region stack adds the on-call topic as their action; never the alarm topic.
     this.monitorAlarms = this.definitions.monitorAlarms.map((def) => newAlarm(this, `monitor-${def.kind}`, def));
 

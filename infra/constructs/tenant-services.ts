@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import {
   AwsLogDriver,
   type ContainerImage,
@@ -8,8 +9,10 @@ import {
   type ICluster,
 } from 'aws-cdk-lib/aws-ecs';
 import {
-  type ApplicationListener,
+  ApplicationListenerRule,
   ApplicationProtocol,
+  ApplicationTargetGroup,
+  type IApplicationListener,
   ListenerCondition,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -30,7 +33,9 @@ export const HEALTH_CHECK_PATH = '/health';
 
 export interface TenantServicesProps {
   readonly cluster: ICluster;
-  readonly listener: ApplicationListener;
+  readonly vpc: IVpc;
+  /** May live in another stack (a shard's listener in the Region stack): the rules are created here, in this scope. */
+  readonly listener: IApplicationListener;
   /** Who the services serve: "pool" (every basic tenant) or a tenant id (a dedicated, siloed copy). */
   readonly unit: string;
   /** Tenants whose partitions (DynamoDB leading keys) these services may read and write. */
@@ -120,14 +125,21 @@ export class TenantServices extends Construct {
 
       const conditions = [ListenerCondition.pathPatterns([`/${micro.path}`, `/${micro.path}/*`])];
       if (props.hostHeaders) conditions.push(ListenerCondition.hostHeaders([...props.hostHeaders]));
-      const targetGroup = props.listener.addTargets(`${props.unit}-${micro.id}`, {
-        priority: props.priorityBase + index,
-        conditions,
+      // Target group and rule in this scope, not the listener's (listener.addTargets would put them in the listener's
+      // stack): a tenant stack then owns all of its tenant's resources.
+      const targetGroup = new ApplicationTargetGroup(this, `${micro.id}-targets`, {
+        vpc: props.vpc,
         protocol: ApplicationProtocol.HTTP,
         port: CONTAINER_PORT,
         targets: [service.loadBalancerTarget({ containerName: 'app', containerPort: CONTAINER_PORT })],
         healthCheck: { path: HEALTH_CHECK_PATH, interval: Duration.seconds(15), healthyThresholdCount: 2 },
         deregistrationDelay: Duration.seconds(30),
+      });
+      new ApplicationListenerRule(this, `${micro.id}-rule`, {
+        listener: props.listener,
+        priority: props.priorityBase + index,
+        conditions,
+        targetGroups: [targetGroup],
       });
       services.push(service);
       targetGroupFullNames.push(targetGroup.targetGroupFullName);

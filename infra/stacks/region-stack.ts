@@ -3,9 +3,9 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { Cluster, ContainerImage, ContainerInsights, Secret as EcsSecret } from 'aws-cdk-lib/aws-ecs';
-import { ApplicationLoadBalancer, ApplicationProtocol, ListenerAction } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type Cluster, ContainerImage, Secret as EcsSecret } from 'aws-cdk-lib/aws-ecs';
+import type { ApplicationListener, ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
@@ -13,19 +13,19 @@ import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
-import { namesFor, otherRegion } from '../../failover/config/names';
-import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
+import type { Construct } from 'constructs';
+import { namesFor, otherRegion, type SharedShard, sharedShards } from '../../failover/config/names';
+import type { RegionFlipConfig } from '../../failover/config/schema';
 import { FailoverFunction } from '../constructs/failover-function';
 import { RegionDashboard } from '../constructs/region-dashboard';
-import { RegionDetection, TenantDetection } from '../constructs/region-detection';
+import { RegionDetection } from '../constructs/region-detection';
 import { RegionProbes } from '../constructs/region-probes';
-import { TenantServices } from '../constructs/tenant-services';
+import { newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
+import { TenantServices, type TenantServicesProps } from '../constructs/tenant-services';
 import { acknowledge } from '../nag';
 import { tenantSecretNames } from './data-stack';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
-const MAX_ADVANCED_TENANTS = 98;
 
 /**
  * What the tenant service image is built from (Docker context = project root, filtered, Docker ignore syntax): its own
@@ -49,19 +49,30 @@ export interface RegionStackProps extends StackProps {
 }
 
 /**
- * The tenant stack of one Region: the application plane (VPC over two Availability Zones, ECS Fargate, load balancers,
- * Order/Product/User services per tier), its regional endpoint records, detection (alarms → alarm topic), reaction (the
- * failover Lambda, subscribed to both Regions' alarm topics) and the Region's dashboard.
+ * The Region stack: what every tenant of the Region shares — VPC over two Availability Zones, the shared ECS cluster,
+ * the shared load balancers (one per shard, names.ts `sharedShards`) with their regional endpoint records, the pooled
+ * Order/Product/User services of the basic tier, detection (alarms → alarm topic), reaction (the failover Lambda,
+ * subscribed to both Regions' alarm topics) and the Region's dashboard.
  *
- * Tiers (config `tenants`):
- * - basic: the pooled services on the shared cluster and load balancer, shared by every basic tenant;
- * - advanced: dedicated services per tenant on the shared cluster, reached by host-header rules on the shared load
- *   balancer;
- * - premium: a dedicated cluster, load balancer and endpoint record per tenant.
+ * Per-tenant resources live in tenant stacks (TenantStack), one per advanced or premium tenant and Region:
+ * - basic: the pooled services here, on shard 0, shared by every basic tenant;
+ * - advanced: dedicated services per tenant (its tenant stack) on the shared cluster, reached by host-header rules on
+ *   its shard's load balancer;
+ * - premium: a dedicated cluster, load balancer and endpoint record per tenant (its tenant stack).
  */
 export class RegionStack extends Stack {
+  readonly vpc: Vpc;
+  readonly sharedCluster: Cluster;
+  /** Shard 0's load balancer (the pool and the first advanced tenants). */
   readonly sharedLoadBalancer: ApplicationLoadBalancer;
-  readonly premiumLoadBalancers: Readonly<Record<string, ApplicationLoadBalancer>>;
+  /** Every shared load balancer, in shard order; advanced tenant stacks add their rules to their shard's listener. */
+  readonly shards: readonly {
+    readonly shard: SharedShard;
+    readonly alb: ApplicationLoadBalancer;
+    readonly listener: ApplicationListener;
+  }[];
+  /** What every tenancy unit of the Region runs with (TenantServices props but the execution role). */
+  readonly serviceDefaults: Pick<TenantServicesProps, 'image' | 'logGroup' | 'service' | 'dataTableName' | 'secrets'>;
   readonly detection: RegionDetection;
   readonly failover: FailoverFunction;
 
@@ -116,158 +127,69 @@ export class RegionStack extends Stack {
         Secret.fromSecretNameV2(this, 'TenantAdminToken', secretNames.adminToken),
       ),
     };
-    const executionRole = new Role(this, 'TaskExecutionRole', {
-      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Pulls the tenant service image, reads its secrets, writes its logs',
-    });
-    acknowledge(
-      executionRole,
-      'ecr:GetAuthorizationToken has no resource to scope to; image pulls are scoped to the asset repository.',
-      'AwsSolutions-IAM5[Resource::*]',
-    );
-    const serviceDefaults = {
+    // Shared by every tenant stack of the Region (image, logs, secrets, table); each stack brings its own execution role.
+    this.serviceDefaults = {
       image,
       logGroup: serviceLogs,
       service: config.service,
       dataTableName: names.dataTable,
       secrets,
-      executionRole,
     };
+    this.vpc = vpc;
 
-    const newLoadBalancer = (scope: Construct, id: string, prefix: string) => {
-      const alb = new ApplicationLoadBalancer(scope, id, {
-        vpc,
-        internetFacing: true,
-        vpcSubnets: { subnetType: SubnetType.PUBLIC },
-        dropInvalidHeaderFields: true,
-      });
-      alb.logAccessLogs(accessLogs, prefix);
-      acknowledge(
-        alb,
-        'A public load balancer: tenants reach it from the internet (port 80; TLS in infra/README.md).',
-        'AwsSolutions-EC23',
-      );
-      const listener = alb.addListener('Http', {
-        port: 80,
-        protocol: ApplicationProtocol.HTTP,
-        open: true,
-        defaultAction: ListenerAction.fixedResponse(404, {
-          contentType: 'application/json',
-          messageBody: '{"error":"not-found","message":"no such route: use /orders, /products or /users"}',
-        }),
-      });
-      return { alb, listener };
-    };
-    const newCluster = (scope: Construct, id: string) =>
-      new Cluster(scope, id, { vpc, containerInsightsV2: ContainerInsights.ENABLED });
-
-    // Shared: the pool (basic tenants) and the advanced tenants' dedicated services.
-    const sharedCluster = newCluster(this, 'SharedCluster');
-    const shared = newLoadBalancer(this, 'SharedLoadBalancer', 'shared');
-    this.sharedLoadBalancer = shared.alb;
-    const byTier = (tier: Tenant['tier']) => config.tenants.filter((t) => t.tier === tier);
-    const targetGroupFullNames: string[] = [];
-    let poolTargetGroups: readonly string[] = [];
-
-    const basic = byTier('basic');
-    if (basic.length > 0) {
-      const pool = new TenantServices(this, 'Pool', {
-        ...serviceDefaults,
-        cluster: sharedCluster,
-        listener: shared.listener,
-        unit: 'pool',
-        tenantIds: basic.map((t) => t.id),
-        // After every advanced tenant's host rules: the pool answers any other host.
-        priorityBase: 1000,
-      });
-      targetGroupFullNames.push(...pool.targetGroupFullNames);
-      poolTargetGroups = pool.targetGroupFullNames;
-    }
-    const advanced = byTier('advanced');
-    // Rule priorities 10-999 belong to advanced tenants (10 per tenant), 1000+ to the pool.
-    if (advanced.length > MAX_ADVANCED_TENANTS) {
-      throw new Error(
-        `${advanced.length} advanced tenants: the shared load balancer's rule priorities allow ${MAX_ADVANCED_TENANTS}; move some to premium`,
-      );
-    }
-    advanced.forEach((tenant, index) => {
-      const services = new TenantServices(this, `Advanced-${tenant.id}`, {
-        ...serviceDefaults,
-        cluster: sharedCluster,
-        listener: shared.listener,
-        unit: tenant.id,
-        tenantIds: [tenant.id],
-        hostHeaders: [names.tenantRecord(tenant.id)],
-        priorityBase: 10 + index * 10,
-      });
-      targetGroupFullNames.push(...services.targetGroupFullNames);
-    });
-    if (targetGroupFullNames.length === 0) {
-      throw new Error(
-        'the tenants list has only premium tenants: the shared load balancer the Region alarms watch would be empty; add a basic or advanced tenant',
-      );
-    }
-
+    // The shared load balancers (names.ts `sharedShards`): shard 0 keeps the construct ids of the single shared load
+    // balancer (construct ids are a contract: renaming replaces the resource).
+    this.sharedCluster = newCluster(this, 'SharedCluster', vpc);
     const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
       hostedZoneId: props.hostedZoneId,
       zoneName: names.zone,
     });
-    new ARecord(this, 'SharedEndpointRecord', {
-      zone,
-      recordName: names.sharedRegionalRecord(region),
-      target: RecordTarget.fromAlias(new LoadBalancerTarget(shared.alb)),
-      comment: `static: the shared load balancer of ${region} (the shared routing record points here when active)`,
-    });
-
-    // Premium: a silo per tenant (cluster, load balancer, endpoint record).
-    const premiumLoadBalancers: Record<string, ApplicationLoadBalancer> = {};
-    const silos: {
-      tenantId: string;
-      scope: Construct;
-      loadBalancerFullName: string;
-      targetGroups: readonly string[];
-    }[] = [];
-    for (const tenant of byTier('premium')) {
-      const silo = new Construct(this, `Premium-${tenant.id}`);
-      const { alb, listener } = newLoadBalancer(silo, 'LoadBalancer', tenant.id);
-      const siloServices = new TenantServices(silo, 'Services', {
-        ...serviceDefaults,
-        cluster: newCluster(silo, 'Cluster'),
-        listener,
-        unit: tenant.id,
-        tenantIds: [tenant.id],
-        priorityBase: 10,
+    this.shards = sharedShards(config).map((shard) => {
+      const suffix = shard.index === 0 ? '' : `-${shard.label}`;
+      const { alb, listener } = newLoadBalancer(this, `SharedLoadBalancer${suffix}`, {
+        vpc,
+        accessLogs,
+        prefix: shard.label,
       });
-      new ARecord(silo, 'EndpointRecord', {
+      new ARecord(this, `SharedEndpointRecord${suffix}`, {
         zone,
-        recordName: names.premiumRegionalRecord(tenant.id, region),
+        recordName: names.premiumRegionalRecord(shard.label, region),
         target: RecordTarget.fromAlias(new LoadBalancerTarget(alb)),
-        comment: `static: premium tenant ${tenant.id} in ${region}`,
+        comment: `static: the shared load balancer${suffix ? ` ${shard.label}` : ''} of ${region} (the ${shard.label} routing record points here when active)`,
       });
-      premiumLoadBalancers[tenant.id] = alb;
-      silos.push({
-        tenantId: tenant.id,
-        scope: silo,
-        loadBalancerFullName: alb.loadBalancerFullName,
-        targetGroups: siloServices.targetGroupFullNames,
-      });
+      return { shard, alb, listener };
+    });
+    const shard0 = this.shards[0]!;
+    this.sharedLoadBalancer = shard0.alb;
+
+    const basic = config.tenants.filter((t) => t.tier === 'basic');
+    if (basic.length === 0) {
+      throw new Error(
+        'the tenants list has no basic tenant: the Region alarms watch the pooled services on the shared load balancer; add a basic tenant',
+      );
     }
-    this.premiumLoadBalancers = premiumLoadBalancers;
+    // Rule priorities 10-999 of a shared listener belong to its advanced tenants (10 per tenant), 1000+ to the pool.
+    const pool = new TenantServices(this, 'Pool', {
+      ...this.serviceDefaults,
+      executionRole: newTaskExecutionRole(this, 'TaskExecutionRole'),
+      cluster: this.sharedCluster,
+      vpc,
+      listener: shard0.listener,
+      unit: 'pool',
+      tenantIds: basic.map((t) => t.id),
+      // After every advanced tenant's host rules: the pool answers any other host.
+      priorityBase: 1000,
+    });
 
     this.detection = new RegionDetection(this, 'Detection', {
       config,
-      loadBalancerFullName: shared.alb.loadBalancerFullName,
-      // The pooled unit's target groups (every basic tenant); without basic tenants, the first advanced unit's.
-      targetGroupFullNames: (poolTargetGroups.length > 0 ? poolTargetGroups : targetGroupFullNames).slice(0, 5),
+      loadBalancerFullName: shard0.alb.loadBalancerFullName,
+      // The pooled unit's target groups (every basic tenant).
+      targetGroupFullNames: pool.targetGroupFullNames.slice(0, 5),
+      extraShards: this.shards
+        .slice(1)
+        .map(({ shard, alb }) => ({ label: shard.label, loadBalancerFullName: alb.loadBalancerFullName })),
     });
-    for (const silo of silos) {
-      new TenantDetection(silo.scope, 'Detection', {
-        config,
-        tenantId: silo.tenantId,
-        loadBalancer: { loadBalancerFullName: silo.loadBalancerFullName, targetGroupFullNames: silo.targetGroups },
-        topic: this.detection.topic,
-      });
-    }
     // Outside-in: this Region probes its peer; the alarm about the peer lives here, on this Region's alarm topic.
     new RegionProbes(this, 'ProbesOfPeer', {
       config,

@@ -1,9 +1,15 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ALARM_KINDS, FAILOVER_METRIC, namesFor, TENANT_ALARM_KINDS } from '../../failover/config/names';
+import {
+  ALARM_KINDS,
+  FAILOVER_METRIC,
+  namesFor,
+  routingRecordNames,
+  TENANT_ALARM_KINDS,
+} from '../../failover/config/names';
 import { loadRuntimeSettings, RUNTIME_ENV } from '../../failover/config/runtime-settings';
 import { probeTargets } from '../../infra/alarms/definitions';
 import { MICROSERVICES } from '../../infra/constructs/tenant-services';
-import { type Synthesized, synthesize } from './synth';
+import { exportedLogicalIds, logicalIdOf, type Synthesized, stacksOfRegion, synthesize } from './synth';
 
 let synth: Synthesized;
 beforeAll(() => {
@@ -13,6 +19,9 @@ afterAll(() => synth?.dispose());
 
 const regions = ['us-east-1', 'us-west-2'] as const;
 const templateOf = (region: string) => Template.fromStack(synth.stacks.regions[region]!);
+const tenantTemplateOf = (region: string, tenantId: string) =>
+  Template.fromStack(synth.stacks.tenants[region]![tenantId]!);
+const templatesOf = (region: string) => stacksOfRegion(synth.stacks, region).map((s) => Template.fromStack(s));
 const tenantsOf = (tier: string) => synth.config.tenants.filter((t) => t.tier === tier).map((t) => t.id);
 
 /** Resources of a type whose logical id contains the fragment (construct ids are part of the contract). */
@@ -23,30 +32,37 @@ function resourcesIn(template: Template, type: string, fragment: string) {
 describe.each(regions)('the tenant stack in %s', (region) => {
   const names = () => namesFor(synth.config);
 
-  it('GIVEN the sample tenants WHEN synthesised THEN each tier gets its resources', () => {
+  it('GIVEN the sample tenants WHEN synthesised THEN the pool is in the Region stack and every other tenant in its own stack', () => {
     const template = templateOf(region);
-    const premium = tenantsOf('premium');
-    const advanced = tenantsOf('advanced');
-    // one shared cluster and load balancer, plus one of each per premium tenant
-    template.resourceCountIs('AWS::ECS::Cluster', 1 + premium.length);
-    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1 + premium.length);
-    // Order, Product and User for the pool, each advanced tenant and each premium tenant
-    template.resourceCountIs('AWS::ECS::Service', MICROSERVICES.length * (1 + advanced.length + premium.length));
+    // one shared cluster and load balancer (one shard), and the pool's Order, Product and User services
+    template.resourceCountIs('AWS::ECS::Cluster', 1);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    template.resourceCountIs('AWS::ECS::Service', MICROSERVICES.length);
     expect(resourcesIn(template, 'AWS::ECS::Service', 'Pool')).toHaveLength(MICROSERVICES.length);
-    for (const id of advanced) {
-      expect(resourcesIn(template, 'AWS::ECS::Service', `Advanced${id}`)).toHaveLength(MICROSERVICES.length);
+    expect(Object.keys(synth.stacks.tenants[region]!).sort()).toEqual(
+      [...tenantsOf('advanced'), ...tenantsOf('premium')].sort(),
+    );
+    for (const id of tenantsOf('advanced')) {
+      const tenant = tenantTemplateOf(region, id);
+      tenant.resourceCountIs('AWS::ECS::Service', MICROSERVICES.length);
+      tenant.resourceCountIs('AWS::ECS::Cluster', 0);
+      tenant.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
     }
-    for (const id of premium) {
-      expect(resourcesIn(template, 'AWS::ECS::Service', `Premium${id}`)).toHaveLength(MICROSERVICES.length);
-      expect(resourcesIn(template, 'AWS::ECS::Cluster', `Premium${id}`)).toHaveLength(1);
+    for (const id of tenantsOf('premium')) {
+      const tenant = tenantTemplateOf(region, id);
+      tenant.resourceCountIs('AWS::ECS::Service', MICROSERVICES.length);
+      tenant.resourceCountIs('AWS::ECS::Cluster', 1);
+      tenant.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
     }
   });
 
-  it('GIVEN an advanced tenant WHEN routed THEN a host-header rule on the shared load balancer sends it to its own services', () => {
-    const template = templateOf(region);
+  it('GIVEN an advanced tenant WHEN routed THEN a host-header rule in its stack, on the shared listener, sends it to its own services', () => {
+    const listenerExport = JSON.stringify(templateOf(region).toJSON().Outputs);
     for (const id of tenantsOf('advanced')) {
+      const tenant = tenantTemplateOf(region, id);
       for (const micro of MICROSERVICES) {
-        template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+        tenant.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+          ListenerArn: { 'Fn::ImportValue': Match.stringLikeRegexp('SharedLoadBalancerHttp') },
           Conditions: Match.arrayWith([
             { Field: 'path-pattern', PathPatternConfig: { Values: [`/${micro.path}`, `/${micro.path}/*`] } },
             { Field: 'host-header', HostHeaderConfig: { Values: [names().tenantRecord(id)] } },
@@ -54,11 +70,11 @@ describe.each(regions)('the tenant stack in %s', (region) => {
         });
       }
     }
+    expect(listenerExport).toContain('SharedLoadBalancerHttp');
   });
 
   it('GIVEN the pool WHEN its task role is read THEN it may touch only the basic tenants partitions', () => {
-    const template = templateOf(region);
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    templateOf(region).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
@@ -69,7 +85,7 @@ describe.each(regions)('the tenant stack in %s', (region) => {
       },
     });
     for (const id of [...tenantsOf('advanced'), ...tenantsOf('premium')]) {
-      template.hasResourceProperties('AWS::IAM::Policy', {
+      tenantTemplateOf(region, id).hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({ Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [id] } } }),
@@ -80,31 +96,31 @@ describe.each(regions)('the tenant stack in %s', (region) => {
   });
 
   it('GIVEN the service settings WHEN synthesised THEN every service scales between the configured task counts', () => {
-    const template = templateOf(region);
-    const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
-    for (const target of Object.values(targets)) {
-      expect(target.Properties).toMatchObject({
-        MinCapacity: synth.config.service.minTasks,
-        MaxCapacity: synth.config.service.maxTasks,
-      });
+    for (const template of templatesOf(region)) {
+      const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
+      for (const target of Object.values(targets)) {
+        expect(target.Properties).toMatchObject({
+          MinCapacity: synth.config.service.minTasks,
+          MaxCapacity: synth.config.service.maxTasks,
+        });
+      }
+      expect(Object.keys(targets)).toHaveLength(Object.keys(template.findResources('AWS::ECS::Service')).length);
     }
-    expect(Object.keys(targets)).toHaveLength(Object.keys(template.findResources('AWS::ECS::Service')).length);
   });
 
-  it('GIVEN the regional endpoints WHEN synthesised THEN shared and premium records alias their load balancers', () => {
-    const template = templateOf(region);
-    const endpoints = [
-      names().sharedRegionalRecord(region),
-      ...tenantsOf('premium').map((id) => names().premiumRegionalRecord(id, region)),
-    ];
-    for (const name of endpoints) {
+  it('GIVEN the regional endpoints WHEN synthesised THEN shared and premium records alias their load balancers, each in its stack', () => {
+    const alias = (template: Template, name: string) =>
       template.hasResourceProperties('AWS::Route53::RecordSet', {
         Name: `${name}.`,
         Type: 'A',
         AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
       });
+    alias(templateOf(region), names().sharedRegionalRecord(region));
+    templateOf(region).resourceCountIs('AWS::Route53::RecordSet', 1);
+    for (const id of tenantsOf('premium')) {
+      alias(tenantTemplateOf(region, id), names().premiumRegionalRecord(id, region));
+      tenantTemplateOf(region, id).resourceCountIs('AWS::Route53::RecordSet', 1);
     }
-    template.resourceCountIs('AWS::Route53::RecordSet', endpoints.length);
   });
 
   it('GIVEN the alarm definitions WHEN synthesised THEN the harm signals feed the composite, which publishes to the alarm topic', () => {
@@ -309,12 +325,29 @@ describe('the DNS stack', () => {
         TTL: String(config.dns.ttlSeconds),
       });
     cname(names.sharedRoutingRecord, names.sharedRegionalRecord('us-east-1'));
-    for (const tenant of config.tenants) {
-      if (tenant.tier === 'premium')
-        cname(names.tenantRecord(tenant.id), names.premiumRegionalRecord(tenant.id, 'us-east-1'));
-      else cname(names.tenantRecord(tenant.id), names.sharedRoutingRecord);
+    for (const tenant of config.tenants.filter((t) => t.tier === 'premium')) {
+      cname(names.tenantRecord(tenant.id), names.premiumRegionalRecord(tenant.id, 'us-east-1'));
     }
-    template.resourceCountIs('AWS::Route53::RecordSet', 1 + config.tenants.length);
+    template.resourceCountIs('AWS::Route53::RecordSet', routingRecordNames(config).length);
+    // Every basic and advanced tenant's static record, in exactly one record set group, following the shared record.
+    const grouped = Object.values(template.findResources('AWS::Route53::RecordSetGroup')).flatMap(
+      (group) =>
+        group.Properties.RecordSets as { Name: string; Type: string; ResourceRecords: string[]; TTL: string }[],
+    );
+    expect(grouped.map((r) => r.Name).sort()).toEqual(
+      config.tenants
+        .filter((t) => t.tier !== 'premium')
+        .map((t) => `${names.tenantRecord(t.id)}.`)
+        .sort(),
+    );
+    for (const record of grouped) {
+      expect(record).toEqual({
+        Name: record.Name,
+        Type: 'CNAME',
+        ResourceRecords: [names.sharedRoutingRecord],
+        TTL: String(config.dns.ttlSeconds),
+      });
+    }
   });
 
   it('GIVEN a created zone WHEN the regional stacks use it THEN the zone id crosses Regions through the CDK exports', () => {
@@ -382,24 +415,37 @@ describe.each(regions)('detection in %s', (region) => {
   });
 
   it('GIVEN the load balancers WHEN synthesised THEN every one of them (shared and each premium silo) is watched', () => {
-    const template = templateOf(region);
-    const lbIds = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
-    const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
-    for (const id of lbIds) expect(alarms).toContain(`"${id}","LoadBalancerFullName"`);
+    let loadBalancers = 0;
+    for (const template of templatesOf(region)) {
+      const lbIds = Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+      const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
+      for (const id of lbIds) expect(alarms).toContain(`"${id}","LoadBalancerFullName"`);
+      loadBalancers += lbIds.length;
+    }
+    expect(loadBalancers).toBe(1 + tenantsOf('premium').length);
   });
 
   it('GIVEN each premium tenant WHEN synthesised THEN its own alarms feed its own composite on the alarm topic, naming the tenant', () => {
-    const template = templateOf(region);
-    const alarmTopic = idOf(template, 'AWS::SNS::Topic', { TopicName: namesOf().alarmTopic });
+    const regional = templateOf(region);
+    const alarmTopic = idOf(regional, 'AWS::SNS::Topic', { TopicName: namesOf().alarmTopic });
+    const exported = exportedLogicalIds(regional);
     for (const tenant of synth.config.tenants.filter((t) => t.tier === 'premium')) {
+      const template = tenantTemplateOf(region, tenant.id);
       const children = TENANT_ALARM_KINDS.map((k) => namesOf().tenantComponentAlarm(region, tenant.id, k));
       for (const child of children) template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: child });
       template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
         AlarmName: namesOf().tenantAlarm(region, tenant.id),
         AlarmRule: children.map((c) => `ALARM("${c}")`).join(' OR '),
         AlarmDescription: Match.stringLikeRegexp(`Premium tenant ${tenant.id} `),
-        AlarmActions: [{ Ref: alarmTopic }],
       });
+      // The composite lives in the tenant stack and publishes to the Region stack's alarm topic (a cross-stack import).
+      const composite = Object.values(
+        template.findResources('AWS::CloudWatch::CompositeAlarm', {
+          Properties: { AlarmName: namesOf().tenantAlarm(region, tenant.id) },
+        }),
+      )[0]!;
+      const actions = composite.Properties.AlarmActions as unknown[];
+      expect(actions.map((a) => logicalIdOf(a, exported))).toEqual([alarmTopic]);
     }
   });
 

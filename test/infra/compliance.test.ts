@@ -13,7 +13,12 @@ let synth: Synthesized;
 let stacks: Stack[];
 beforeAll(() => {
   synth = synthesize({ bundle: true });
-  stacks = [synth.stacks.data, synth.stacks.dns, ...Object.values(synth.stacks.regions)];
+  stacks = [
+    synth.stacks.data,
+    synth.stacks.dns,
+    ...Object.values(synth.stacks.regions),
+    ...Object.values(synth.stacks.tenants).flatMap((byId) => Object.values(byId)),
+  ];
 });
 afterAll(() => synth?.dispose());
 
@@ -33,12 +38,12 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
 
 describe('cdk-nag (AwsSolutions) on every stack', () => {
   it('GIVEN the synthesised app WHEN each stack is checked THEN no finding is left unacknowledged', () => {
-    expect(stacks.map((s) => s.stackName).sort()).toEqual([
-      'regionflip-data',
-      'regionflip-dns',
-      'regionflip-us-east-1',
-      'regionflip-us-west-2',
-    ]);
+    const tenantStacks = ['us-east-1', 'us-west-2'].flatMap((region) =>
+      ['acme', 'globex', 'initech', 'umbrella'].map((id) => `regionflip-${region}-tenant-${id}`),
+    );
+    expect(stacks.map((s) => s.stackName).sort()).toEqual(
+      ['regionflip-data', 'regionflip-dns', 'regionflip-us-east-1', 'regionflip-us-west-2', ...tenantStacks].sort(),
+    );
     for (const stack of stacks) {
       const report = new AwsSolutionsChecks(stack).validateScope(stack);
       const findings = report.violations.map(
@@ -64,7 +69,7 @@ describe('cfn-lint over the synthesised templates', () => {
     const templates = readdirSync(synth.outdir)
       .filter((f) => f.endsWith('.template.json'))
       .map((f) => join(synth.outdir, f));
-    expect(templates).toHaveLength(4);
+    expect(templates).toHaveLength(stacks.length);
     const run = spawnSync(join(bin, 'cfn-lint'), ['--format', 'json', ...templates], { encoding: 'utf8' });
     expect(run.error).toBeUndefined();
     // A crashed cfn-lint prints no JSON: that must fail the test, not pass it with no matches.
@@ -78,11 +83,16 @@ describe('cfn-lint over the synthesised templates', () => {
 });
 
 describe('snapshots', () => {
-  it.each(['regionflip-data', 'regionflip-dns', 'regionflip-us-east-1', 'regionflip-us-west-2'])(
-    'GIVEN the sample configuration WHEN %s is synthesised THEN it matches its snapshot',
-    (stackName) => {
-      const stack = stacks.find((s) => s.stackName === stackName)!;
-      expect(normaliseTemplate(Template.fromStack(stack).toJSON())).toMatchSnapshot();
-    },
-  );
+  // One tenant stack per tier stands for the others (they differ only in the tenant id).
+  it.each([
+    'regionflip-data',
+    'regionflip-dns',
+    'regionflip-us-east-1',
+    'regionflip-us-west-2',
+    'regionflip-us-east-1-tenant-initech',
+    'regionflip-us-east-1-tenant-acme',
+  ])('GIVEN the sample configuration WHEN %s is synthesised THEN it matches its snapshot', (stackName) => {
+    const stack = stacks.find((s) => s.stackName === stackName)!;
+    expect(normaliseTemplate(Template.fromStack(stack).toJSON())).toMatchSnapshot();
+  });
 });

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { loadConfig } from '../../failover/config/load';
 import type { RegionFlipConfig } from '../../failover/config/schema';
@@ -59,4 +60,33 @@ export function sampleConfig(change: (config: RegionFlipConfig) => RegionFlipCon
  */
 export function normaliseTemplate(template: unknown): unknown {
   return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}/g, '<asset-hash>'));
+}
+
+/** The Region stack and the tenant stacks of one Region: everything deployed there for tenants. */
+export function stacksOfRegion(stacks: RegionFlipStacks, region: string): Stack[] {
+  return [stacks.regions[region]!, ...Object.values(stacks.tenants[region] ?? {})];
+}
+
+/**
+ * What a value means across stacks: `{ Ref: X }` and `{ "Fn::GetAtt": [X, …] }` name X; `{ "Fn::ImportValue": … }`
+ * names the logical id that the exporting stack's output refers to (strong cross-stack references export a Ref or
+ * GetAtt). Lets an assertion follow a tenant stack's rule to the Region stack's listener.
+ */
+export function exportedLogicalIds(template: Template): ReadonlyMap<string, string> {
+  const outputs = (template.toJSON().Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>;
+  const ids = new Map<string, string>();
+  for (const output of Object.values(outputs)) {
+    const target = logicalIdOf(output.Value);
+    if (output.Export && target) ids.set(output.Export.Name, target);
+  }
+  return ids;
+}
+
+export function logicalIdOf(value: unknown, exported: ReadonlyMap<string, string> = new Map()): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.Ref === 'string') return v.Ref;
+  if (Array.isArray(v['Fn::GetAtt'])) return String(v['Fn::GetAtt'][0]);
+  if (typeof v['Fn::ImportValue'] === 'string') return exported.get(v['Fn::ImportValue']);
+  return undefined;
 }

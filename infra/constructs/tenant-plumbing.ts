@@ -1,0 +1,65 @@
+import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
+import {
+  type ApplicationListener,
+  ApplicationLoadBalancer,
+  ApplicationProtocol,
+  ListenerAction,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../nag';
+
+/**
+ * The pieces every tenancy unit is built from, whichever stack it lives in: the Region stack (the pool and the shared
+ * load balancers) or a tenant stack (an advanced tenant's services, a premium tenant's silo).
+ */
+
+/** A public load balancer with access logs under `prefix` and an HTTP listener whose default answer is a JSON 404. */
+export function newLoadBalancer(
+  scope: Construct,
+  id: string,
+  props: { readonly vpc: IVpc; readonly accessLogs: IBucket; readonly prefix: string },
+): { readonly alb: ApplicationLoadBalancer; readonly listener: ApplicationListener } {
+  const alb = new ApplicationLoadBalancer(scope, id, {
+    vpc: props.vpc,
+    internetFacing: true,
+    vpcSubnets: { subnetType: SubnetType.PUBLIC },
+    dropInvalidHeaderFields: true,
+  });
+  alb.logAccessLogs(props.accessLogs, props.prefix);
+  acknowledge(
+    alb,
+    'A public load balancer: tenants reach it from the internet (port 80; TLS in infra/README.md).',
+    'AwsSolutions-EC23',
+  );
+  const listener = alb.addListener('Http', {
+    port: 80,
+    protocol: ApplicationProtocol.HTTP,
+    open: true,
+    defaultAction: ListenerAction.fixedResponse(404, {
+      contentType: 'application/json',
+      messageBody: '{"error":"not-found","message":"no such route: use /orders, /products or /users"}',
+    }),
+  });
+  return { alb, listener };
+}
+
+export function newCluster(scope: Construct, id: string, vpc: IVpc): Cluster {
+  return new Cluster(scope, id, { vpc, containerInsightsV2: ContainerInsights.ENABLED });
+}
+
+/** The role ECS uses to start a stack's tasks (one per stack: a grant never edits another stack's role). */
+export function newTaskExecutionRole(scope: Construct, id: string): Role {
+  const role = new Role(scope, id, {
+    assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+    description: 'Pulls the tenant service image, reads its secrets, writes its logs',
+  });
+  acknowledge(
+    role,
+    'ecr:GetAuthorizationToken has no resource to scope to; image pulls are scoped to the asset repository.',
+    'AwsSolutions-IAM5[Resource::*]',
+  );
+  return role;
+}

@@ -1,0 +1,103 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { namesFor, sharedShards } from '../../failover/config/names';
+import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
+import { TenantDetection } from '../constructs/region-detection';
+import { newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
+import { TenantServices } from '../constructs/tenant-services';
+import { acknowledge } from '../nag';
+import type { RegionStack } from './region-stack';
+
+export interface TenantStackProps extends StackProps {
+  readonly config: RegionFlipConfig;
+  /** An advanced or premium tenant (basic tenants are pooled in the Region stack). */
+  readonly tenant: Tenant;
+  /** The Region stack it builds on: VPC, shared cluster, its shard's listener, image, logs, secrets, alarm topic. */
+  readonly regionStack: RegionStack;
+  /** The hosted zone of the tenant records (premium: its regional endpoint record). */
+  readonly hostedZoneId: string;
+}
+
+/**
+ * The resources of ONE advanced or premium tenant in one Region (the source design's tenant-template stack), so a
+ * Region's size is not bounded by CloudFormation's 500 resources per stack and onboarding a tenant deploys a new stack
+ * without touching the other tenants' stacks. It references the Region stack (never the other way round):
+ * - advanced: the Order/Product/User services on the shared cluster, their target groups and host-header rules on
+ *   the listener of the tenant's shard (names.ts `sharedShards`);
+ * - premium: a silo — its own cluster, load balancer (with its own access log bucket), services, regional endpoint
+ *   record and alarms (TenantDetection, publishing to the Region's alarm topic).
+ */
+export class TenantStack extends Stack {
+  constructor(scope: Construct, id: string, props: TenantStackProps) {
+    super(scope, id, props);
+    const { config, tenant, regionStack: regional } = props;
+    const names = namesFor(config);
+    const defaults = {
+      ...regional.serviceDefaults,
+      executionRole: newTaskExecutionRole(this, 'TaskExecutionRole'),
+      vpc: regional.vpc,
+      unit: tenant.id,
+      tenantIds: [tenant.id],
+    };
+
+    if (tenant.tier === 'advanced') {
+      const shards = sharedShards(config);
+      const shard = shards.find((s) => s.advancedTenantIds.includes(tenant.id));
+      if (!shard) throw new Error(`advanced tenant "${tenant.id}" is in no shard: it must be listed in the config`);
+      new TenantServices(this, 'Services', {
+        ...defaults,
+        cluster: regional.sharedCluster,
+        listener: regional.shards[shard.index]!.listener,
+        hostHeaders: [names.tenantRecord(tenant.id)],
+        // Priorities 10-999 of the shard's listener, 10 per tenant (the pool's start at 1000).
+        priorityBase: 10 + shard.advancedTenantIds.indexOf(tenant.id) * 10,
+      });
+      return;
+    }
+    if (tenant.tier !== 'premium') {
+      throw new Error(`tenant "${tenant.id}" is ${tenant.tier}: basic tenants are pooled in the Region stack`);
+    }
+
+    // A bucket of its own: a grant on the Region's log bucket would edit the Region stack for every premium tenant.
+    const accessLogs = new Bucket(this, 'LoadBalancerAccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(accessLogs, 'This bucket holds access logs itself: logging it would log the logs.', 'AwsSolutions-S1');
+    const { alb, listener } = newLoadBalancer(this, 'LoadBalancer', {
+      vpc: regional.vpc,
+      accessLogs,
+      prefix: tenant.id,
+    });
+    const services = new TenantServices(this, 'Services', {
+      ...defaults,
+      cluster: newCluster(this, 'Cluster', regional.vpc),
+      listener,
+      priorityBase: 10,
+    });
+    new ARecord(this, 'EndpointRecord', {
+      zone: HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: props.hostedZoneId,
+        zoneName: names.zone,
+      }),
+      recordName: names.premiumRegionalRecord(tenant.id, this.region),
+      target: RecordTarget.fromAlias(new LoadBalancerTarget(alb)),
+      comment: `static: premium tenant ${tenant.id} in ${this.region}`,
+    });
+    new TenantDetection(this, 'Detection', {
+      config,
+      tenantId: tenant.id,
+      loadBalancer: {
+        loadBalancerFullName: alb.loadBalancerFullName,
+        targetGroupFullNames: services.targetGroupFullNames,
+      },
+      topic: regional.detection.topic,
+    });
+  }
+}

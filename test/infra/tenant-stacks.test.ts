@@ -1,0 +1,163 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { namesFor, routingRecordNames, sharedShards } from '../../failover/config/names';
+import type { RegionFlipConfig } from '../../failover/config/schema';
+import { zoneRecords } from '../../failover/switch/records';
+import {
+  exportedLogicalIds,
+  logicalIdOf,
+  normaliseTemplate,
+  type Synthesized,
+  sampleConfig,
+  stacksOfRegion,
+  synthesize,
+} from './synth';
+
+/**
+ * Tenant stacks and load balancer shards at a size that synthesises in seconds: the sample tenants with one advanced
+ * tenant per shared load balancer (two shards), and the sample with a tenant added or removed.
+ */
+
+const sharded = (c: RegionFlipConfig): RegionFlipConfig => ({ ...c, sharding: { advancedTenantsPerLoadBalancer: 1 } });
+
+const synths: Synthesized[] = [];
+const synth = (config: RegionFlipConfig) => {
+  const s = synthesize({ config });
+  synths.push(s);
+  return s;
+};
+afterAll(() => {
+  for (const s of synths) s.dispose();
+});
+
+describe('two shared load balancers (one advanced tenant each)', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synth(sampleConfig(sharded));
+  });
+  const names = () => namesFor(s.config);
+
+  it('GIVEN the sharded config WHEN derived THEN shard 0 is "shared" with the pool and shard 1 "shared-2"', () => {
+    expect(sharedShards(s.config).map((x) => [x.label, x.basicTenantIds.length, x.advancedTenantIds])).toEqual([
+      ['shared', 3, ['initech']],
+      ['shared-2', 0, ['umbrella']],
+    ]);
+  });
+
+  it.each(['us-east-1', 'us-west-2'])(
+    'GIVEN %s WHEN synthesised THEN each shard has a load balancer, an endpoint and alarms in the composite',
+    (region) => {
+      const template = Template.fromStack(s.stacks.regions[region]!);
+      template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
+      for (const label of ['shared', 'shared-2']) {
+        template.hasResourceProperties('AWS::Route53::RecordSet', {
+          Name: `${names().premiumRegionalRecord(label, region)}.`,
+          Type: 'A',
+        });
+      }
+      const shardAlarms = ['alb-5xx-rate', 'p99-latency'].map((k) =>
+        names().shardComponentAlarm(region, 'shared-2', k as 'alb-5xx-rate'),
+      );
+      for (const alarm of shardAlarms) template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: alarm });
+      template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+        AlarmName: names().regionAlarm(region),
+        AlarmRule: Match.stringLikeRegexp(shardAlarms.map((a) => `ALARM\\("${a}"\\)`).join(' OR ')),
+      });
+      const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
+      for (const id of Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))) {
+        expect(alarms).toContain(`"${id}","LoadBalancerFullName"`);
+      }
+    },
+  );
+
+  it("GIVEN umbrella on shard 2 WHEN its stack is read THEN its rules sit on shard 2's listener", () => {
+    const regional = Template.fromStack(s.stacks.regions['us-east-1']!);
+    const exported = exportedLogicalIds(regional);
+    const listenerOf = (tenantId: string) =>
+      Object.values(
+        Template.fromStack(s.stacks.tenants['us-east-1']![tenantId]!).findResources(
+          'AWS::ElasticLoadBalancingV2::ListenerRule',
+        ),
+      ).map((rule) => logicalIdOf(rule.Properties.ListenerArn, exported));
+    const listeners = Object.keys(regional.findResources('AWS::ElasticLoadBalancingV2::Listener'));
+    const shard2 = listeners.find((id) => id.includes('shared2'))!;
+    const shard0 = listeners.find((id) => id !== shard2)!;
+    expect(listenerOf('umbrella')).toEqual([shard2, shard2, shard2]);
+    expect(listenerOf('initech')).toEqual([shard0, shard0, shard0]);
+  });
+
+  it('GIVEN the shards WHEN DNS, the Lambda policy and the local records are read THEN they name the same routing records', () => {
+    const routing = routingRecordNames(s.config);
+    expect(routing).toEqual([
+      names().sharedRoutingRecord,
+      `shared-2.${names().zone}`,
+      names().tenantRecord('acme'),
+      names().tenantRecord('globex'),
+    ]);
+    const dns = Template.fromStack(s.stacks.dns);
+    dns.resourceCountIs('AWS::Route53::RecordSet', routing.length);
+    dns.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: `shared-2.${names().zone}.`,
+      ResourceRecords: [names().premiumRegionalRecord('shared-2', 'us-east-1')],
+    });
+    const grouped = Object.values(dns.findResources('AWS::Route53::RecordSetGroup')).flatMap(
+      (g) => g.Properties.RecordSets as { Name: string; ResourceRecords: string[] }[],
+    );
+    expect(grouped.find((r) => r.Name === `${names().tenantRecord('umbrella')}.`)?.ResourceRecords).toEqual([
+      `shared-2.${names().zone}`,
+    ]);
+    const policies = JSON.stringify(
+      Template.fromStack(s.stacks.regions['us-west-2']!).findResources('AWS::IAM::Policy'),
+    );
+    expect(policies).toContain(JSON.stringify(routing));
+    const local = zoneRecords(s.config, 'us-east-1', () => 'lb').filter((r) => r.role === 'routing');
+    expect(local.map((r) => r.name)).toEqual(routing);
+  });
+});
+
+describe('onboarding and removing a tenant', () => {
+  /** Every tenant stack's template, normalised, by stack name. */
+  const tenantTemplates = (s: Synthesized) =>
+    new Map(
+      ['us-east-1', 'us-west-2'].flatMap((region) =>
+        stacksOfRegion(s.stacks, region)
+          .slice(1)
+          .map((stack) => [stack.stackName, JSON.stringify(normaliseTemplate(Template.fromStack(stack).toJSON()))]),
+      ),
+    );
+  let before: Map<string, string>;
+  beforeAll(() => {
+    before = tenantTemplates(synth(sampleConfig()));
+  });
+
+  it('GIVEN a new advanced and a new premium tenant WHEN synthesised THEN two stacks per Region appear and no other tenant stack changes', () => {
+    const after = tenantTemplates(
+      synth(
+        sampleConfig((c) => ({
+          ...c,
+          tenants: [...c.tenants, { id: 'newco', tier: 'advanced' }, { id: 'bigco', tier: 'premium' }],
+        })),
+      ),
+    );
+    const added = [...after.keys()].filter((name) => !before.has(name)).sort();
+    expect(added).toEqual([
+      'regionflip-us-east-1-tenant-bigco',
+      'regionflip-us-east-1-tenant-newco',
+      'regionflip-us-west-2-tenant-bigco',
+      'regionflip-us-west-2-tenant-newco',
+    ]);
+    for (const [name, template] of before)
+      expect({ name, same: after.get(name) === template }).toEqual({ name, same: true });
+  });
+
+  it('GIVEN a premium tenant removed WHEN synthesised THEN its stacks go and no other tenant stack changes', () => {
+    const after = tenantTemplates(
+      synth(sampleConfig((c) => ({ ...c, tenants: c.tenants.filter((t) => t.id !== 'acme') }))),
+    );
+    expect([...before.keys()].filter((name) => !after.has(name)).sort()).toEqual([
+      'regionflip-us-east-1-tenant-acme',
+      'regionflip-us-west-2-tenant-acme',
+    ]);
+    for (const [name, template] of after)
+      expect({ name, same: before.get(name) === template }).toEqual({ name, same: true });
+  });
+});
