@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { namesFor, otherRegion } from '../../failover/config/names';
 import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
 import { FailoverFunction } from '../constructs/failover-function';
+import { ImageScanning } from '../constructs/image-scanning';
 import { RegionDashboard } from '../constructs/region-dashboard';
 import { RegionDetection, TenantDetection } from '../constructs/region-detection';
 import { RegionProbes } from '../constructs/region-probes';
@@ -282,6 +283,8 @@ export class RegionStack extends Stack {
     });
     this.subscribeFailoverLambdas(config);
     for (const alarm of this.detection.monitorAlarms) alarm.addAlarmAction(new SnsAction(this.failover.oncallTopic));
+    const oncall = { oncallTopic: this.failover.oncallTopic, topicKey: this.detection.topicKey };
+    new ImageScanning(this, 'ImageScanning', { settings: config.imageScanning, ...oncall });
 
     new RegionDashboard(this, 'Dashboard', {
       config,
