@@ -18,6 +18,7 @@ import { namesFor, otherRegion } from '../../failover/config/names';
 import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
 import { FailoverFunction } from '../constructs/failover-function';
 import { ImageScanning } from '../constructs/image-scanning';
+import { LogShipping } from '../constructs/log-shipping';
 import { RegionDashboard } from '../constructs/region-dashboard';
 import { RegionDetection, TenantDetection } from '../constructs/region-detection';
 import { RegionProbes } from '../constructs/region-probes';
@@ -285,6 +286,7 @@ export class RegionStack extends Stack {
     for (const alarm of this.detection.monitorAlarms) alarm.addAlarmAction(new SnsAction(this.failover.oncallTopic));
     const oncall = { oncallTopic: this.failover.oncallTopic, topicKey: this.detection.topicKey };
     new ImageScanning(this, 'ImageScanning', { settings: config.imageScanning, ...oncall });
+    new LogShipping(this, 'LogShipping', { config });
 
     new RegionDashboard(this, 'Dashboard', {
       config,
