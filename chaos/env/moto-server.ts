@@ -12,54 +12,59 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 const REQUIREMENTS = join(__dirname, 'requirements.txt');
 export const MOTO_VENV = join(ROOT, '.cache', 'moto-venv');
-const STAMP = join(MOTO_VENV, '.requirements-sha256');
-const LOCK = join(ROOT, '.cache', 'moto-venv.lock');
-
-function requirementsHash(): string {
-  return createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex');
-}
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Creates the venv and installs the pinned requirements, once; concurrent callers wait on a lock directory. */
+/** Creates the moto venv and installs its pinned requirements, once. */
 export function ensureMotoInstalled(log: (line: string) => void = () => {}): string {
-  const bin = join(MOTO_VENV, 'bin');
-  const want = requirementsHash();
-  const ready = () => existsSync(STAMP) && readFileSync(STAMP, 'utf8') === want;
+  return ensurePythonVenv('moto-venv', REQUIREMENTS, log);
+}
+
+/**
+ * Creates .cache/<name> and installs the pinned requirements file into it, once per version of that file; concurrent
+ * callers wait on a lock directory. Returns the venv's bin directory.
+ */
+export function ensurePythonVenv(name: string, requirements: string, log: (line: string) => void = () => {}): string {
+  const venv = join(ROOT, '.cache', name);
+  const bin = join(venv, 'bin');
+  const stamp = join(venv, '.requirements-sha256');
+  const lock = join(ROOT, '.cache', `${name}.lock`);
+  const want = createHash('sha256').update(readFileSync(requirements)).digest('hex');
+  const ready = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === want;
   if (ready()) return bin;
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
   const deadline = Date.now() + 10 * 60_000;
   for (;;) {
     try {
-      mkdirSync(LOCK);
+      mkdirSync(lock);
       break;
     } catch {
       if (ready()) return bin;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${LOCK}; remove it if no install is running`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no install is running`);
       sleepSync(500);
     }
   }
   try {
     if (ready()) return bin;
-    log(`installing moto into ${MOTO_VENV} (once; pinned in chaos/env/requirements.txt)`);
-    rmSync(MOTO_VENV, { recursive: true, force: true });
+    log(`installing ${requirements} into ${venv} (once per version of that file)`);
+    rmSync(venv, { recursive: true, force: true });
     const python = process.env.PYTHON ?? 'python3';
     try {
-      execFileSync(python, ['-m', 'venv', MOTO_VENV], { stdio: 'inherit' });
+      execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
     } catch (err) {
       throw new Error(
         `could not create a Python venv with "${python}" (${String(err)}): install Python 3.9+ with venv`,
       );
     }
-    execFileSync(join(bin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS], {
+    execFileSync(join(bin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', requirements], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    writeFileSync(STAMP, want);
+    writeFileSync(stamp, want);
     return bin;
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 

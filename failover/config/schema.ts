@@ -82,6 +82,66 @@ export const detectionSchema = z
   });
 export type Detection = z.infer<typeof detectionSchema>;
 
+/** Severities of ECR basic scans and Amazon Inspector findings, lowest first. */
+export const FINDING_SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+
+export const imageScanningSchema = z
+  .object({
+    /**
+     * basic: ECR scans each image on push (OS packages, no charge). enhanced: Amazon Inspector scans on push and again
+     * as new CVEs appear (OS and language packages; charged per image, Inspector must be activated in the account).
+     */
+    scanType: z.enum(['basic', 'enhanced']).default('basic'),
+    /** A finding at or above this severity pages on-call. */
+    alarmSeverity: z
+      .enum(FINDING_SEVERITIES, { message: `must be one of ${FINDING_SEVERITIES.join(', ')} (upper case)` })
+      .default('HIGH'),
+  })
+  .strict();
+export type ImageScanning = z.infer<typeof imageScanningSchema>;
+
+const s3LogDestinationSchema = z
+  .object({
+    type: z.literal('s3'),
+    /** The Region of the central bucket; default the secondary (the Region a primary outage leaves standing). */
+    region: regionCodeSchema.optional(),
+    /** An existing bucket (a log archive account's, say); without it the stack of `region` creates one. */
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        message: 'must be an S3 bucket name (3-63 lower-case characters)',
+      })
+      .optional(),
+  })
+  .strict();
+
+const httpLogDestinationSchema = z
+  .object({
+    type: z.literal('http'),
+    /** An HTTPS endpoint that takes Firehose's HTTP endpoint delivery format, such as a Splunk HEC Firehose endpoint. */
+    url: z.url({ protocol: /^https$/, message: 'must be an https:// URL (Firehose delivers only over TLS)' }),
+    /** Shown in the Firehose console. */
+    name: z.string().min(1).max(256).default('central-logs'),
+    /** The Secrets Manager secret (same name in both Regions) holding the endpoint's access key. */
+    accessKeySecretName: z.string().min(1),
+  })
+  .strict();
+
+export const logsSchema = z
+  .object({
+    /** Where both Regions' forwarders deliver every log group's events. */
+    destination: z
+      .discriminatedUnion('type', [s3LogDestinationSchema, httpLogDestinationSchema], {
+        message: 'logs.destination.type must be "s3" or "http"',
+      })
+      .default({ type: 's3' }),
+    /** Firehose buffering before a delivery: whichever comes first. */
+    bufferSeconds: z.number().int().min(0).max(900).default(60),
+    bufferMiB: z.number().int().min(1).max(128).default(5),
+  })
+  .strict();
+export type Logs = z.infer<typeof logsSchema>;
+
 export const configSchema = z
   .object({
     /** Prefix of every resource name: tables, topics, alarms, stacks. */
@@ -145,6 +205,8 @@ export const configSchema = z
       .strict()
       .prefault({})
       .refine((s) => s.minTasks <= s.maxTasks, { message: 'minTasks must be <= maxTasks', path: ['minTasks'] }),
+    imageScanning: imageScanningSchema.prefault({}),
+    logs: logsSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -174,6 +236,16 @@ export const configSchema = z
       }
       seen.add(t.id);
     });
+    // A bucket the app creates lives in one of its own stacks; an existing bucket may be anywhere.
+    const { destination } = cfg.logs;
+    const logRegion = destination.type === 's3' && !destination.bucketName ? destination.region : undefined;
+    if (logRegion !== undefined && ![cfg.regions.primary, cfg.regions.secondary].includes(logRegion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['logs', 'destination', 'region'],
+        message: `"${logRegion}" is neither configured Region: use "${cfg.regions.primary}" or "${cfg.regions.secondary}" (or leave it out for the secondary), or name an existing bucket in logs.destination.bucketName`,
+      });
+    }
   });
 
 export type RegionFlipConfig = z.infer<typeof configSchema>;

@@ -27,6 +27,14 @@ export const FAILOVER_ENTRY = resolve(PROJECT_ROOT, FAILOVER_LAMBDA_ENTRY);
 /** Namespace and dimension of the metrics the handler emits (Powertools, embedded metric format). */
 export const FAILOVER_METRICS_NAMESPACE = 'RegionFlip';
 export const failoverMetricsService = (app: string) => `${app}-failover`;
+/**
+ * Reserved concurrency of the failover Lambda. Reserved, so other functions in the account cannot use up its concurrency
+ * during an incident; a bound, so a runaway cannot flood Route 53 (10 requests/s per account). 10: a reconcile run
+ * (every minute) may last up to the 5-minute timeout while it waits on the lease, so up to 5 overlap, and 5 more are
+ * left for alarm deliveries from both Regions' topics (only the lease holder switches; the rest wait or acknowledge).
+ * A delivery past the bound is throttled and retried by Lambda's async queue (up to maxEventAge), not lost.
+ */
+export const FAILOVER_RESERVED_CONCURRENCY = 10;
 
 export interface FailoverFunctionProps {
   readonly config: RegionFlipConfig;
@@ -101,6 +109,7 @@ export class FailoverFunction extends Construct {
       memorySize: 512,
       // A switch waits for Route 53 INSYNC and may wait for another holder's lease (handler: 60 s).
       timeout: Duration.minutes(5),
+      reservedConcurrentExecutions: FAILOVER_RESERVED_CONCURRENCY,
       logGroup,
       environment: {
         ...toEnvironment(settings),

@@ -17,6 +17,8 @@ import type { Construct } from 'constructs';
 import { namesFor, otherRegion, type SharedShard, sharedShards } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { FailoverFunction } from '../constructs/failover-function';
+import { ImageScanning } from '../constructs/image-scanning';
+import { LogShipping } from '../constructs/log-shipping';
 import { RegionDashboard } from '../constructs/region-dashboard';
 import { RegionDetection } from '../constructs/region-detection';
 import { RegionProbes } from '../constructs/region-probes';
@@ -204,6 +206,9 @@ export class RegionStack extends Stack {
     });
     this.subscribeFailoverLambdas(config);
     for (const alarm of this.detection.monitorAlarms) alarm.addAlarmAction(new SnsAction(this.failover.oncallTopic));
+    const oncall = { oncallTopic: this.failover.oncallTopic, topicKey: this.detection.topicKey };
+    new ImageScanning(this, 'ImageScanning', { settings: config.imageScanning, ...oncall });
+    new LogShipping(this, 'LogShipping', { config });
 
     new RegionDashboard(this, 'Dashboard', {
       config,
