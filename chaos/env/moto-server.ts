@@ -1,6 +1,6 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -23,8 +23,34 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+const INSTALL_LOG = join(ROOT, '.cache', 'moto-install.log');
+const PIP_FIX = 'check the network or the pip index (PIP_INDEX_URL), then run the command again';
+
+/**
+ * One install step with its output captured: pip's progress and warnings are noise when it works and the whole story
+ * when it does not, so the log is kept in a file and shown in full only in the error.
+ */
+export function runInstallStep(command: string, args: readonly string[], fix: string, logFile = INSTALL_LOG): void {
+  const run = spawnSync(command, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  appendFileSync(logFile, `$ ${command} ${args.join(' ')}\n${output}`);
+  if (run.status === 0) return;
+  const why = run.error ? run.error.message : `exit ${run.status ?? run.signal}`;
+  throw new Error(
+    `moto install failed: "${command} ${args.join(' ')}" (${why}): ${fix}. Its full log (${logFile}):\n${output}`,
+  );
+}
+
+function writeStderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 /** Creates the venv and installs the pinned requirements, once; concurrent callers wait on a lock directory. */
-export function ensureMotoInstalled(log: (line: string) => void = () => {}): string {
+export function ensureMotoInstalled(log: (line: string) => void = writeStderrLine): string {
   const bin = join(MOTO_VENV, 'bin');
   const want = requirementsHash();
   const ready = () => existsSync(STAMP) && readFileSync(STAMP, 'utf8') === want;
@@ -43,19 +69,12 @@ export function ensureMotoInstalled(log: (line: string) => void = () => {}): str
   }
   try {
     if (ready()) return bin;
-    log(`installing moto into ${MOTO_VENV} (once; pinned in chaos/env/requirements.txt)`);
+    log(`installing moto into ${MOTO_VENV} … (once, about a minute; pinned in chaos/env/requirements.txt)`);
     rmSync(MOTO_VENV, { recursive: true, force: true });
+    rmSync(INSTALL_LOG, { force: true });
     const python = process.env.PYTHON ?? 'python3';
-    try {
-      execFileSync(python, ['-m', 'venv', MOTO_VENV], { stdio: 'inherit' });
-    } catch (err) {
-      throw new Error(
-        `could not create a Python venv with "${python}" (${String(err)}): install Python 3.9+ with venv`,
-      );
-    }
-    execFileSync(join(bin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    runInstallStep(python, ['-m', 'venv', MOTO_VENV], `install Python 3.9+ with venv, or set PYTHON to one`);
+    runInstallStep(join(bin, 'pip'), ['install', '--disable-pip-version-check', '-r', REQUIREMENTS], PIP_FIX);
     writeFileSync(STAMP, want);
     return bin;
   } finally {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './quiet';
 import { Command } from 'commander';
 import { registerDrillCommands } from '../../chaos/drill/commands';
 import { registerEnvCommands } from '../../chaos/env/commands';
