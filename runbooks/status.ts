@@ -133,11 +133,11 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
   }
   for (const run of runs) {
     const done = SWITCH_RUNBOOK_STEPS.filter((step) => run.steps[step]);
-    const what = `${run.operation} to ${run.targetRegion} (run ${run.runId}, by ${run.actor}, done: ${done.join(', ') || 'nothing'})`;
+    const what = `${run.operation} to ${run.targetRegion} (run ${run.runId}, by ${run.owner}, done: ${done.join(', ') || 'nothing'})`;
     warnings.push(
       run.steps.confirm
-        ? `an unfinished ${what}: run \`${run.operation} --to ${run.targetRegion}\` again to continue it`
-        : `an abandoned ${what}: stopped before the switch was confirmed, nothing was changed; the next \`${run.operation}\` starts over`,
+        ? `an unfinished ${what}: \`runs show ${run.runId}\`; run \`${run.operation} --to ${run.targetRegion}\` to continue it (stale runs recheck and ask again) or \`runs abandon ${run.runId} --reason "<why>"\``
+        : `an unfinished ${what}: stopped before the switch was confirmed, nothing was changed; the next \`${run.operation}\` starts over`,
     );
   }
   return {

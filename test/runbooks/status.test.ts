@@ -104,11 +104,11 @@ describe('status against moto', () => {
   it.each([
     [
       'confirm',
-      /^an unfinished failback to us-east-1 \(run .+, by alice, done: precheck, plan, confirm\): run `failback --to us-east-1` again to continue it$/,
+      /^an unfinished failback to us-east-1 \(run (\S+), by alice, done: precheck, plan, confirm\): `runs show \1`; run `failback --to us-east-1` to continue it \(stale runs recheck and ask again\) or `runs abandon \1 --reason "<why>"`$/,
     ],
     [
       'plan',
-      /^an abandoned failback to us-east-1 \(run .+, by alice, done: precheck, plan\): stopped before the switch was confirmed, nothing was changed; the next `failback` starts over$/,
+      /^an unfinished failback to us-east-1 \(run .+, by alice, done: precheck, plan\): stopped before the switch was confirmed, nothing was changed; the next `failback` starts over$/,
     ],
   ] as const)(
     'GIVEN a failback interrupted after its %s step WHEN status THEN it warns and says what the next command does',
