@@ -29,13 +29,20 @@ function commandTyped(program: Command, args: readonly string[]): Command {
   return cmd;
 }
 
-export function suggestForUnknownOption(program: Command, args: readonly string[]): string | undefined {
-  const typed = args.find((a) => a.startsWith('--') && HABITS[a.split('=')[0]!] !== undefined);
-  if (!typed) return undefined;
+/** For an unknown or missing option: when a habit flag was typed for one this command has, the right one. */
+export function suggestFlag(program: Command, args: readonly string[]): string | undefined {
+  const at = args.findIndex((a) => a.startsWith('--') && HABITS[a.split('=')[0]!] !== undefined);
+  if (at < 0) return undefined;
+  const typed = args[at]!;
   const flag = typed.split('=')[0]!;
   const cmd = commandTyped(program, args);
   const option = cmd.options.find((o) => o.long === HABITS[flag]);
   if (!option) return undefined;
-  const value = typed.includes('=') ? typed.slice(typed.indexOf('=') + 1) : '<value>';
+  const next = args[at + 1];
+  const value = typed.includes('=')
+    ? typed.slice(typed.indexOf('=') + 1)
+    : next && !next.startsWith('-')
+      ? next
+      : '<value>';
   return `RegionFlip calls ${flag} "${option.flags}" here (${option.description}): ${cmd.name()} ${option.long}${option.required || option.optional ? ` ${value}` : ''}`;
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDrillCommands } from '../../chaos/drill/commands';
 import { registerEnvCommands } from '../../chaos/env/commands';
 import { registerRunbookCommands } from '../../runbooks/commands';
-import { suggestForUnknownOption } from './aws-cli-names';
+import { suggestFlag } from './aws-cli-names';
 import { describeFailure, EXIT } from './exit-codes';
 
 const { version } = require('../../package.json') as { version: string };
@@ -22,6 +22,9 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Commander's errors where a habit flag (`--region` for `--to`) may be the cause. */
+const OPTION_ERRORS = new Set(['commander.unknownOption', 'commander.missingMandatoryOptionValue']);
+
 function writeError(message: string, fix?: string, detail?: string): void {
   process.stderr.write(`error: ${message}\n${fix ? `  ${fix}\n` : ''}${detail ? `${detail}\n` : ''}`);
 }
@@ -39,7 +42,7 @@ export async function runCli(args: readonly string[], program: Command = buildPr
     if (err instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.
       if (err.exitCode === 0) return EXIT.ok;
-      const hint = err.code === 'commander.unknownOption' ? suggestForUnknownOption(program, args) : undefined;
+      const hint = OPTION_ERRORS.has(err.code) ? suggestFlag(program, args) : undefined;
       writeError(err.message.replace(/^error: /, ''), hint ?? '(add --help for usage)');
       return EXIT.usage;
     }

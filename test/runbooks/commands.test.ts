@@ -91,8 +91,16 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
     });
     expect((await cli(dep, configFile, ['status'])).out).toContain('automation: DISABLED by erin');
 
+    expect(await cli(dep, configFile, ['automation', 'status'])).toMatchObject({
+      code: 0,
+      out: 'automation DISABLED by erin: maintenance window\n',
+      err: '',
+    });
+
     await cli(dep, configFile, ['automation', 'enable', '--reason', 'window over']);
     expect((await dep.ctx.store.getRouting()).automation.enabled).toBe(true);
+    const json = await cli(dep, configFile, ['automation', 'status', '-o', 'json']);
+    expect(JSON.parse(json.out)).toMatchObject({ enabled: true, changedBy: 'erin' });
   });
 
   it('GIVEN --yes without --reason WHEN failback THEN exit code 2 and the fix is named on stderr, nothing changed', async () => {
@@ -164,5 +172,18 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
     const { err, code } = await cli(dep, configFile, ['status'], ['--target', 'local']);
     expect(err).toMatch(/^error: no local environment is running/);
     expect(code).toBe(3);
+  });
+
+  it('GIVEN runs recorded WHEN runs list -o json and runs show THEN each run has its id, owner, start and state', async () => {
+    const list = await cli(dep, configFile, ['runs', 'list', '-o', 'json']);
+    expect(list.code).toBe(0);
+    const runs = JSON.parse(list.out) as { runId: string; owner: string; startedAt: string; state: string }[];
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run).toMatchObject({ owner: 'erin', state: expect.any(String) });
+    const shown = await cli(dep, configFile, ['runs', 'show', runs[0]!.runId]);
+    expect(shown.out.split('\n')[0]).toMatch(new RegExp(`^run ${runs[0]!.runId}: failback --to ${PRIMARY}`));
+    expect(shown.out).toContain('  owner:    erin');
+    const missing = await cli(dep, configFile, ['runs', 'show', 'nope']);
+    expect(missing).toMatchObject({ code: 2, err: expect.stringContaining('no runbook run "nope"') });
   });
 });
