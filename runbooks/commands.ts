@@ -288,6 +288,8 @@ export function registerRunbookCommands(program: Command): void {
       now: new Date(),
     });
     process.stdout.write(wantsJson(flags) ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+    // Scripts and pagers can act on it: something in `problems` needs a human.
+    if (!report.ok) process.exitCode = EXIT.needsHuman;
   });
 
   registerRunsCommands(program);
