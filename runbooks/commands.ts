@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
-import { Argument, type Command, Option } from 'commander';
+import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
+import { EXIT } from '../failover/cli/exit-codes';
 import { systemClock } from '../failover/switch/execute-switch';
 import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
+import { RunbookUsageError } from './errors';
 import type { RunbookOperation } from './progress';
+import { abandonRun, formatRun, formatRunLine } from './runs';
 import { formatStatus, gatherStatus } from './status';
-import { type Prompter, RunbookStepError, RunbookUsageError, runSwitchRunbook } from './switch-runbook';
+import { type Prompter, runSwitchRunbook } from './switch-runbook';
 
 /**
  * `regionflip failback|failover|automation|status`: the executable runbooks (runbooks/*.md say when and how to use
@@ -16,6 +19,8 @@ import { type Prompter, RunbookStepError, RunbookUsageError, runSwitchRunbook } 
 export const DEFAULT_REPLICATION_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_REPLICATION_LAG_MS = 5_000;
 const VERIFY_POLL_MS = 1000;
+/** Default: a confirmed run older than this is not continued as is (prechecks again, confirmation again). */
+export const DEFAULT_MAX_RESUME_AGE_MINUTES = 30;
 
 interface TargetFlags {
   target: 'local' | 'aws';
@@ -31,7 +36,11 @@ function withTargetOptions(cmd: Command): Command {
         .choices(['local', 'aws'])
         .default('local'),
     )
-    .option('--zone-id <id>', 'Route 53 hosted zone id (aws; default: dns.hostedZoneId, else looked up by zone name)')
+    .option(
+      '--zone-id <id>',
+      'Route 53 hosted zone id (optional; default: dns.hostedZoneId, else looked up by zone name)',
+      nonEmpty('--zone-id', 'leave --zone-id out to look the zone up by name, or set ZONE_ID first'),
+    )
     .option(
       '--control-region <region>',
       'Region of the control table replica holding the lease (default: controlRegion of the config)',
@@ -41,6 +50,22 @@ function withTargetOptions(cmd: Command): Command {
       'on-call SNS topic (default: the one named by the config, in the control Region)',
     );
 }
+
+/** An empty value (`--zone-id "$ZONE_ID"` with ZONE_ID unset) is refused before anything is called. */
+export function nonEmpty(flag: string, fix: string) {
+  return (value: string) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${flag} is empty: ${fix}`);
+    return value;
+  };
+}
+
+/** `-o json|table` on every read command; `--json` stays as the short form. */
+function withOutputOption(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--json', 'same as -o json');
+}
+const wantsJson = (flags: { output?: string; json?: boolean }) => flags.json === true || flags.output === 'json';
 
 function connectOptions(cmd: Command): ConnectOptions {
   const o = cmd.optsWithGlobals<TargetFlags & { config?: string }>();
@@ -74,7 +99,7 @@ function terminalPrompter(): Prompter {
 function positiveInt(flag: string) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} "${value}" must be a whole number of milliseconds`);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${flag} "${value}" must be a whole number ≥ 0`);
     return n;
   };
 }
@@ -88,6 +113,7 @@ interface SwitchFlags {
   dryRun?: boolean;
   replicationTimeout: number;
   maxReplicationLag: number;
+  maxResumeAge: number;
 }
 
 /** Runs one of the switch runbooks from parsed flags; exported for tests that drive the command with a context. */
@@ -99,47 +125,41 @@ export async function runSwitchCommand(
   out: (line: string) => void,
 ): Promise<number> {
   const actor = currentActor();
-  try {
-    const result = await runSwitchRunbook(
-      {
-        ...ctx,
-        prompt,
-        clock: systemClock,
-        owner: leaseOwner(actor),
-        out,
-        settings: {
-          targetHealthySeconds: ctx.config.policy.targetHealthySeconds,
-          replicationTimeoutMs: flags.replicationTimeout,
-          maxReplicationLagMs: flags.maxReplicationLag,
-          // A resolver may hold the old answer for a TTL; give it two, plus slack.
-          verifyTimeoutMs: (ctx.config.dns.ttlSeconds * 2 + 10) * 1000,
-          verifyPollMs: VERIFY_POLL_MS,
-        },
-        onSwitchProgress: (p) => {
-          if (p.type === 'batch-applied') out(`  batch ${p.index}/${p.of} applied (${p.changeId})`);
-          if (p.type === 'throttled') out(`  throttled (${p.code}), retry ${p.attempt} in ${p.delayMs} ms`);
-          if (p.type === 'in-sync') out(`  ${p.changeId} INSYNC`);
-        },
+  // A usage or step error propagates to main.ts: stderr, one line then the fix, exit code from the table.
+  const result = await runSwitchRunbook(
+    {
+      ...ctx,
+      prompt,
+      clock: systemClock,
+      owner: leaseOwner(actor),
+      out,
+      settings: {
+        targetHealthySeconds: ctx.config.policy.targetHealthySeconds,
+        replicationTimeoutMs: flags.replicationTimeout,
+        maxReplicationLagMs: flags.maxReplicationLag,
+        // A resolver may hold the old answer for a TTL; give it two, plus slack.
+        verifyTimeoutMs: (ctx.config.dns.ttlSeconds * 2 + 10) * 1000,
+        verifyPollMs: VERIFY_POLL_MS,
+        maxResumeAgeMs: flags.maxResumeAge * 60_000,
       },
-      {
-        operation,
-        targetRegion: flags.to,
-        tenantIds: flags.tenant,
-        yes: Boolean(flags.yes),
-        reason: flags.reason,
-        force: Boolean(flags.force),
-        dryRun: Boolean(flags.dryRun),
-        actor,
+      onSwitchProgress: (p) => {
+        if (p.type === 'batch-applied') out(`  batch ${p.index}/${p.of} applied (${p.changeId})`);
+        if (p.type === 'throttled') out(`  throttled (${p.code}), retry ${p.attempt} in ${p.delayMs} ms`);
+        if (p.type === 'in-sync') out(`  ${p.changeId} INSYNC`);
       },
-    );
-    return result.kind === 'refused' ? 1 : 0;
-  } catch (err) {
-    if (err instanceof RunbookUsageError || err instanceof RunbookStepError) {
-      out(`ERROR: ${err.message}`);
-      return err instanceof RunbookUsageError ? 2 : 1;
-    }
-    throw err;
-  }
+    },
+    {
+      operation,
+      targetRegion: flags.to,
+      tenantIds: flags.tenant,
+      yes: Boolean(flags.yes),
+      reason: flags.reason,
+      force: Boolean(flags.force),
+      dryRun: Boolean(flags.dryRun),
+      actor,
+    },
+  );
+  return result.kind === 'refused' || result.kind === 'failed' ? EXIT.needsHuman : EXIT.ok;
 }
 
 function registerSwitch(program: Command, operation: RunbookOperation, description: string): void {
@@ -164,6 +184,12 @@ function registerSwitch(program: Command, operation: RunbookOperation, descripti
         'replication lag that still counts as drained',
         positiveInt('--max-replication-lag'),
         DEFAULT_MAX_REPLICATION_LAG_MS,
+      )
+      .option(
+        '--max-resume-age <minutes>',
+        'a confirmed, unfinished run older than this is rechecked and confirmed again instead of continued',
+        positiveInt('--max-resume-age'),
+        DEFAULT_MAX_RESUME_AGE_MINUTES,
       ),
   ).action(async (flags: SwitchFlags, cmd: Command) => {
     const ctx = await connect(connectOptions(cmd));
@@ -213,26 +239,43 @@ export function registerRunbookCommands(program: Command): void {
     'Move traffic to the standby Region by hand (runbooks/manual-failover.md) (dangerous!)',
   );
 
-  withTargetOptions(
-    program
-      .command('automation')
-      .description('Disable or re-enable automatic failover (runbooks/automation.md) (dangerous!)')
-      .addArgument(new Argument('<action>', 'disable or enable').choices(['disable', 'enable']))
-      .requiredOption('--reason <text>', 'why: stored with the state, in the audit and sent to on-call')
-      .option('--json', 'print the new automation state as JSON'),
-  ).action(async (action: 'disable' | 'enable', flags: { reason: string; json?: boolean }, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
-    const line = await setAutomation(ctx, action === 'enable', flags.reason, currentActor());
-    if (flags.json) print(JSON.stringify((await ctx.store.getRouting()).automation));
-    else print(line);
-  });
+  withOutputOption(
+    withTargetOptions(
+      program
+        .command('automation')
+        .description('Show, disable or re-enable automatic failover (runbooks/automation.md) (dangerous!)')
+        .addArgument(new Argument('<action>', 'status, disable or enable').choices(['status', 'disable', 'enable']))
+        .option('--reason <text>', 'why (disable, enable): stored with the state, in the audit and sent to on-call'),
+    ),
+  ).action(
+    async (
+      action: 'status' | 'disable' | 'enable',
+      flags: { reason?: string; output?: string; json?: boolean },
+      cmd: Command,
+    ) => {
+      if (action !== 'status' && !flags.reason?.trim()) {
+        throw new RunbookUsageError(`automation ${action} needs --reason "<why>": it is stored with the state`);
+      }
+      const ctx = await connect(connectOptions(cmd));
+      const line =
+        action === 'status' ? undefined : await setAutomation(ctx, action === 'enable', flags.reason!, currentActor());
+      const { automation } = await ctx.store.getRouting();
+      if (wantsJson(flags)) print(JSON.stringify(automation));
+      else
+        print(
+          line ??
+            `automation ${automation.enabled ? 'enabled' : 'DISABLED'}${automation.changedBy ? ` by ${automation.changedBy}` : ''}${automation.reason ? `: ${automation.reason}` : ''}`,
+        );
+    },
+  );
 
-  withTargetOptions(
-    program
-      .command('status')
-      .description('Which Region serves each tier and premium tenant, alarms, automation, last switches')
-      .option('--json', 'print one JSON object'),
-  ).action(async (flags: { json?: boolean }, cmd: Command) => {
+  withOutputOption(
+    withTargetOptions(
+      program
+        .command('status')
+        .description('Which Region serves each tier and premium tenant, alarms, automation, last switches'),
+    ),
+  ).action(async (flags: { output?: string; json?: boolean }, cmd: Command) => {
     const ctx = await connect(connectOptions(cmd));
     const report = await gatherStatus({
       config: ctx.config,
@@ -244,6 +287,47 @@ export function registerRunbookCommands(program: Command): void {
       unfinishedRuns: () => ctx.progress.unfinished(),
       now: new Date(),
     });
-    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+    process.stdout.write(wantsJson(flags) ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+    // Scripts and pagers can act on it: something in `problems` needs a human.
+    if (!report.ok) process.exitCode = EXIT.needsHuman;
+  });
+
+  registerRunsCommands(program);
+}
+
+/** `runs list|show|abandon`: the runbook runs as objects a human can inspect and end. */
+function registerRunsCommands(program: Command): void {
+  const runs = program.command('runs').description('Runbook runs (failback, failover): list, show, abandon');
+  withOutputOption(withTargetOptions(runs.command('list').description('every run, newest first'))).action(
+    async (flags: { output?: string; json?: boolean }, cmd: Command) => {
+      const ctx = await connect(connectOptions(cmd));
+      const all = await ctx.progress.list();
+      const now = new Date();
+      if (wantsJson(flags)) print(JSON.stringify(all, null, 2));
+      else if (all.length === 0) print('no runbook runs recorded');
+      else for (const run of all) print(formatRunLine(run, now));
+    },
+  );
+  withOutputOption(
+    withTargetOptions(
+      runs.command('show').description('one run: state, owner, age, every step').argument('<run-id>', 'from runs list'),
+    ),
+  ).action(async (runId: string, flags: { output?: string; json?: boolean }, cmd: Command) => {
+    const ctx = await connect(connectOptions(cmd));
+    const run = await ctx.progress.get(runId);
+    if (!run) throw new RunbookUsageError(`no runbook run "${runId}": \`runs list\` shows the run ids`);
+    if (wantsJson(flags)) print(JSON.stringify(run, null, 2));
+    else for (const line of formatRun(run, new Date())) print(line);
+  });
+  withTargetOptions(
+    runs
+      .command('abandon')
+      .description('end an unfinished run without switching anything; the next command starts a new run')
+      .argument('<run-id>', 'from runs list')
+      .requiredOption('--reason <text>', 'why: stored with the run and in the audit'),
+  ).action(async (runId: string, flags: { reason: string }, cmd: Command) => {
+    const ctx = await connect(connectOptions(cmd));
+    const run = await abandonRun({ ...ctx, clock: systemClock }, runId, flags.reason, currentActor());
+    print(`run ${run.runId} abandoned: ${run.endReason}`);
   });
 }

@@ -8,6 +8,7 @@ import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/recor
 import { listPageOf, listZoneRecords } from '../failover/switch/zone-reader';
 import { SWITCH_RUNBOOK_STEPS } from './definitions/types';
 import type { RunbookRun } from './progress';
+import { formatAge } from './runs';
 
 /**
  * `status`: at a glance, which Region serves each tier and each premium tenant (read from the routing records in
@@ -39,7 +40,19 @@ export interface TrafficLine {
 }
 
 export interface StatusReport {
+  /** False when something needs a human: every such thing is one line of `problems` (and the exit code is 1). */
+  readonly ok: boolean;
+  readonly problems: readonly string[];
   readonly generatedAt: string;
+  /** Which configured Region is which. */
+  readonly roles: { readonly primary: string; readonly secondary: string };
+  /** What automatic failover may still do now: cooldown left and failovers left in the policy window. */
+  readonly budget: {
+    readonly cooldownRemainingSeconds: number;
+    readonly autoFailoversLeft: number;
+    readonly maxAutoFailovers: number;
+    readonly windowSeconds: number;
+  };
   readonly zone: { readonly name: string; readonly hostedZoneId: string };
   readonly traffic: readonly TrafficLine[];
   readonly control: {
@@ -133,15 +146,45 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
   }
   for (const run of runs) {
     const done = SWITCH_RUNBOOK_STEPS.filter((step) => run.steps[step]);
-    const what = `${run.operation} to ${run.targetRegion} (run ${run.runId}, by ${run.actor}, done: ${done.join(', ') || 'nothing'})`;
+    const what = `${run.operation} to ${run.targetRegion} (run ${run.runId}, by ${run.owner}, done: ${done.join(', ') || 'nothing'})`;
     warnings.push(
       run.steps.confirm
-        ? `an unfinished ${what}: run \`${run.operation} --to ${run.targetRegion}\` again to continue it`
-        : `an abandoned ${what}: stopped before the switch was confirmed, nothing was changed; the next \`${run.operation}\` starts over`,
+        ? `an unfinished ${what}: \`runs show ${run.runId}\`; run \`${run.operation} --to ${run.targetRegion}\` to continue it (stale runs recheck and ask again) or \`runs abandon ${run.runId} --reason "<why>"\``
+        : `an unfinished ${what}: stopped before the switch was confirmed, nothing was changed; the next \`${run.operation}\` starts over`,
     );
   }
+  const problems = [
+    ...Object.values(health)
+      .filter((h) => h.status !== 'healthy')
+      .map(
+        (h) =>
+          `${h.region} (${h.region === config.regions.primary ? 'primary' : 'secondary'}) is ${h.status}` +
+          (h.alarmsInAlarm.length > 0 ? `: ${h.alarmsInAlarm.join(', ')} in ALARM` : h.detail ? `: ${h.detail}` : ''),
+      ),
+    ...(routing.automation.enabled
+      ? []
+      : [
+          `automatic failover is DISABLED${routing.automation.reason ? ` (${routing.automation.reason})` : ''}: \`automation enable --reason "<why>"\` when that is over`,
+        ]),
+    ...warnings,
+  ];
+  const { policy } = config;
+  const windowStart = now.getTime() - policy.windowSeconds * 1000;
+  const sinceSwitchS = routing.lastSwitchAt ? (now.getTime() - routing.lastSwitchAt.getTime()) / 1000 : Infinity;
   return {
+    ok: problems.length === 0,
+    problems,
     generatedAt: now.toISOString(),
+    roles: { primary: config.regions.primary, secondary: config.regions.secondary },
+    budget: {
+      cooldownRemainingSeconds: Math.max(0, Math.ceil(policy.cooldownSeconds - sinceSwitchS)),
+      autoFailoversLeft: Math.max(
+        0,
+        policy.maxAutoFailovers - routing.recentAutoFailovers.filter((t) => t.getTime() >= windowStart).length,
+      ),
+      maxAutoFailovers: policy.maxAutoFailovers,
+      windowSeconds: policy.windowSeconds,
+    },
     zone: { name: zone, hostedZoneId: deps.hostedZoneId },
     traffic,
     control: {
@@ -185,8 +228,13 @@ function describeScope(e: AuditEntry): string {
 
 /** The report as text for a terminal: short lines, the important word first. */
 export function formatStatus(report: StatusReport): string {
+  const now = new Date(report.generatedAt).getTime();
+  const ago = (iso: string) => `${formatAge(now - new Date(iso).getTime())} ago`;
+  const role = (region: string | undefined) =>
+    region === report.roles.primary ? ' (primary)' : region === report.roles.secondary ? ' (secondary)' : '';
   const lines = [
     `RegionFlip status of ${report.zone.name} (zone ${report.zone.hostedZoneId}) at ${report.generatedAt}`,
+    report.ok ? 'OK: nothing needs a human' : `NEEDS A HUMAN: ${report.problems.length} problem(s), listed at the end`,
     '',
   ];
   lines.push('traffic (from the Route 53 routing records)');
@@ -196,18 +244,26 @@ export function formatStatus(report: StatusReport): string {
     const where = t.region ?? 'UNKNOWN';
     const note = t.kind === 'tier' ? `${t.tenants} tenant(s) via ${t.record}` : t.record;
     const mismatch = t.region !== t.expectedRegion ? `  (control table: ${t.expectedRegion})` : '';
-    lines.push(`  ${label}  ${where.padEnd(10)}  ${note}${mismatch}`);
+    lines.push(`  ${label}  ${`${where}${role(t.region)}`.padEnd(22)}  ${note}${mismatch}`);
   }
   lines.push('');
   lines.push(
     `control table: active Region ${report.control.activeRegion}, epoch ${report.control.epoch}` +
-      (report.control.lastSwitchAt ? `, last switch ${report.control.lastSwitchAt}` : ', no switch yet'),
+      (report.control.lastSwitchAt
+        ? `, last switch ${ago(report.control.lastSwitchAt)} (${report.control.lastSwitchAt})`
+        : ', no switch yet'),
+  );
+  const b = report.budget;
+  lines.push(
+    `failover budget: cooldown ${b.cooldownRemainingSeconds > 0 ? `${formatAge(b.cooldownRemainingSeconds * 1000)} left` : 'over'}, ` +
+      `${b.autoFailoversLeft} of ${b.maxAutoFailovers} automatic failover(s) left per ${formatAge(b.windowSeconds * 1000)}`,
   );
   lines.push('', 'regions (alarms)');
   for (const [region, h] of Object.entries(report.regions)) {
-    const since = h.since ? ` since ${h.since.toISOString()}` : '';
     const firing = h.alarmsInAlarm.length > 0 ? `  in ALARM: ${h.alarmsInAlarm.join(', ')}` : '';
-    lines.push(`  ${region.padEnd(10)}  ${h.status}${since}${firing}${h.detail ? `  (${h.detail})` : ''}`);
+    lines.push(
+      `  ${`${region}${role(region)}`.padEnd(22)}  ${h.status}${h.since ? ` for ${formatAge(now - h.since.getTime())}` : ''}${firing}${h.detail ? `  (${h.detail})` : ''}`,
+    );
   }
   lines.push('', `automation: ${describeAutomation(report.automation)}`);
   lines.push(
@@ -219,13 +275,13 @@ export function formatStatus(report: StatusReport): string {
   if (report.lastSwitches.length === 0) lines.push('  none');
   for (const e of report.lastSwitches) {
     lines.push(
-      `  ${e.at.toISOString()}  ${e.caller.padEnd(18)}  ${e.outcome.padEnd(8)}  ${describeScope(e)}` +
+      `  ${ago(e.at.toISOString()).padEnd(12)}  ${e.caller.padEnd(18)}  ${e.outcome.padEnd(8)}  ${describeScope(e)}` +
         `${e.epoch !== undefined ? `  epoch ${e.epoch}` : ''}  by ${e.actor}: ${e.reason}`,
     );
   }
-  if (report.warnings.length > 0) {
-    lines.push('', 'WARNINGS');
-    for (const w of report.warnings) lines.push(`  ! ${w}`);
+  if (report.problems.length > 0) {
+    lines.push('', 'NEEDS A HUMAN');
+    for (const p of report.problems) lines.push(`  ! ${p}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -11,26 +11,63 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
 const REQUIREMENTS = join(__dirname, 'requirements.txt');
-export const MOTO_VENV = join(ROOT, '.cache', 'moto-venv');
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+const PIP_FIX = 'check the network or the pip index (PIP_INDEX_URL), then run the command again';
+
+/**
+ * One install step with its output captured: pip's progress and warnings are noise when it works and the whole story
+ * when it does not, so the log is kept in a file and shown in full only in the error.
+ */
+export function runInstallStep(
+  command: string,
+  args: readonly string[],
+  fix: string,
+  logFile: string,
+  what = 'moto',
+): void {
+  const run = spawnSync(command, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  appendFileSync(logFile, `$ ${command} ${args.join(' ')}\n${output}`);
+  if (run.status === 0) return;
+  const why = run.error ? run.error.message : `exit ${run.status ?? run.signal}`;
+  throw new Error(
+    `${what} install failed: "${command} ${args.join(' ')}" (${why}): ${fix}. Its full log (${logFile}):\n${output}`,
+  );
+}
+
+function writeStderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 /** Creates the moto venv and installs its pinned requirements, once. */
-export function ensureMotoInstalled(log: (line: string) => void = () => {}): string {
+export function ensureMotoInstalled(log: (line: string) => void = writeStderrLine): string {
   return ensurePythonVenv('moto-venv', REQUIREMENTS, log);
 }
 
 /**
  * Creates .cache/<name> and installs the pinned requirements file into it, once per version of that file; concurrent
- * callers wait on a lock directory. Returns the venv's bin directory.
+ * callers wait on a lock directory. One line on `log`; pip's output goes to .cache/<name>-install.log, shown in full
+ * only if the install fails. Returns the venv's bin directory.
  */
-export function ensurePythonVenv(name: string, requirements: string, log: (line: string) => void = () => {}): string {
+export function ensurePythonVenv(
+  name: string,
+  requirements: string,
+  log: (line: string) => void = writeStderrLine,
+): string {
   const venv = join(ROOT, '.cache', name);
   const bin = join(venv, 'bin');
   const stamp = join(venv, '.requirements-sha256');
   const lock = join(ROOT, '.cache', `${name}.lock`);
+  const installLog = join(ROOT, '.cache', `${name}-install.log`);
+  const what = name.replace(/-venv$/, '');
   const want = createHash('sha256').update(readFileSync(requirements)).digest('hex');
   const ready = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === want;
   if (ready()) return bin;
@@ -48,19 +85,24 @@ export function ensurePythonVenv(name: string, requirements: string, log: (line:
   }
   try {
     if (ready()) return bin;
-    log(`installing ${requirements} into ${venv} (once per version of that file)`);
+    log(`installing ${what} into ${venv} … (once per version of ${requirements}, about a minute)`);
     rmSync(venv, { recursive: true, force: true });
+    rmSync(installLog, { force: true });
     const python = process.env.PYTHON ?? 'python3';
-    try {
-      execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
-    } catch (err) {
-      throw new Error(
-        `could not create a Python venv with "${python}" (${String(err)}): install Python 3.9+ with venv`,
-      );
-    }
-    execFileSync(join(bin, 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', requirements], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    runInstallStep(
+      python,
+      ['-m', 'venv', venv],
+      'install Python 3.9+ with venv, or set PYTHON to one',
+      installLog,
+      what,
+    );
+    runInstallStep(
+      join(bin, 'pip'),
+      ['install', '--disable-pip-version-check', '-r', requirements],
+      PIP_FIX,
+      installLog,
+      what,
+    );
     writeFileSync(stamp, want);
     return bin;
   } finally {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { SDK_NODE_WARNING_SWITCH } from '../../failover/aws/node-support';
 import { ENV_STATE_DIR, isAlive, killGroup } from './env-state';
 import { freePort } from './moto-server';
 import type { ServiceFault } from './types';
@@ -58,6 +59,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
     stdio: ['ignore', log, log],
     env: {
       PATH: process.env.PATH,
+      [SDK_NODE_WARNING_SWITCH]: 'true',
       PORT: String(port),
       HOST: '127.0.0.1',
       AWS_REGION: opts.region,

@@ -1,20 +1,8 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { registerDrillCommands } from '../../chaos/drill/commands';
-import { registerEnvCommands } from '../../chaos/env/commands';
-import { registerRunbookCommands } from '../../runbooks/commands';
+import './quiet';
+import { runCli } from './program';
 
-/** The `regionflip` CLI: a thin stub. Commands live with their folder (chaos/, runbooks/) and call the core. */
-const program = new Command('regionflip')
-  .description('Multi-Region failover for multi-tenant SaaS on AWS: drills, failover, failback, status')
-  .option('-c, --config <file>', 'configuration file (default: infra/config/regionflip.yaml)')
-  .showHelpAfterError();
-
-registerEnvCommands(program);
-registerDrillCommands(program);
-registerRunbookCommands(program);
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = process.exitCode || 2;
+/** The `regionflip` CLI: a thin stub (failover/cli/program.ts builds the commands). */
+runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
 });

@@ -9,7 +9,7 @@ export const automationRunbook: Runbook = {
     'Re-enable: as soon as the reason is gone. While it is off, nobody moves traffic for you at 3 a.m.',
   ],
   before: [
-    'A terminal in the repository root, with AWS credentials (`aws sts get-caller-identity` works), and `export ZONE_ID=Z...`.',
+    'A terminal in the repository root, with AWS credentials (`aws sts get-caller-identity` works).',
     'A reason: it is stored with the state, in the audit and in the on-call message.',
   ],
   steps: [
@@ -19,7 +19,7 @@ export const automationRunbook: Runbook = {
       command: `${CLI} status ${AWS_FLAGS}`,
       expect: '`automation: enabled` or `automation: DISABLED`, with who, when and why.',
       verify: 'You know whether you need to change it.',
-      ifItFails: 'Check credentials and ZONE_ID.',
+      ifItFails: 'The second line of the error says what to do (credentials, network, permissions).',
     },
     {
       title: 'Disable automation (dangerous!)',

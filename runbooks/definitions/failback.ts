@@ -11,7 +11,7 @@ export const failbackRunbook: Runbook = {
   ],
   before: [
     'A terminal in the repository root, with AWS credentials for the account (`aws sts get-caller-identity` works).',
-    'The hosted zone id: `export ZONE_ID=Z...` (Route 53 console, or `dns.hostedZoneId` in the config).',
+    'Nothing about the zone: it is found by the name in the config. Add `--zone-id Z...` only if two zones share that name (an empty `--zone-id` is refused).',
     'A reason you can write in one sentence, for example the incident ticket: "INC-123 resolved, us-east-1 healthy".',
     `For the local environment, use \`--target local\` instead of \`${AWS_FLAGS}\`, with \`env up\` running.`,
   ],
@@ -24,7 +24,7 @@ export const failbackRunbook: Runbook = {
         'A table: basic, advanced and each premium tenant on the secondary Region; alarms of both Regions; the automation state; the last switches.',
       verify: 'The primary Region shows `healthy` and no alarm in ALARM.',
       ifItFails:
-        'If the primary Region is not healthy, stop. Failback is not safe yet. Wait, and watch its alarms. If the command itself errors, check credentials and ZONE_ID.',
+        'If the primary Region is not healthy, stop. Failback is not safe yet. Wait, and watch its alarms. If the command itself errors, its second line says what to do (credentials, network, permissions).',
     },
     {
       title: 'Dry run: prechecks and plan, nothing changes',
@@ -47,7 +47,7 @@ export const failbackRunbook: Runbook = {
       verify:
         '`[5/6] verify` says every routing record reads back on us-east-1 and every probe was served by us-east-1.',
       ifItFails:
-        'Run the same command again. It continues where it stopped: finished steps are skipped, an unfinished switch is completed, nothing is switched twice (a run stopped before you confirmed starts over with fresh prechecks). If a precheck refuses, read the reason; only if you are sure, add `--force --reason "<why>"` (both are recorded in the audit).',
+        'Interrupted: run the same command again. It continues the run where it stopped (an unfinished switch is completed, nothing is switched twice) — unless the run is older than `--max-resume-age` or another switch happened since: then it rechecks and asks again. `runs list` shows the runs; `runs abandon <id> --reason "<why>"` ends one. If the verification fails, the run ends and the output says which Region serves and the command that goes back. If a precheck refuses, read the reason; only if you are sure, add `--force --reason "<why>"` (both are recorded in the audit).',
       risky: true,
       runs: ['precheck', 'plan', 'confirm', 'switch', 'verify', 'announce'],
     },
@@ -74,6 +74,6 @@ export const failbackRunbook: Runbook = {
   notes: [
     'Scripted use: `--yes --reason "<why>"` skips the questions. `--yes` without `--reason` is refused.',
     'One premium tenant only: add `--tenant <id>` (repeat it for more tenants).',
-    'Every run writes its progress to the control table (`RUNBOOK` / `failback#<region>`), an audit record and an on-call message.',
+    'Every run is recorded in the control table with its id, owner, start, state and steps (`runs list`, `runs show <id>`), plus an audit record and an on-call message.',
   ],
 };

@@ -11,7 +11,7 @@ export const manualFailoverRunbook: Runbook = {
   ],
   before: [
     'A terminal in the repository root, with AWS credentials for the account (`aws sts get-caller-identity` works).',
-    'The hosted zone id: `export ZONE_ID=Z...`.',
+    'Nothing about the zone: it is found by the name in the config (`--zone-id Z...` only if two zones share that name).',
     'The incident ticket, for the reason.',
     `For the local environment, use \`--target local\` instead of \`${AWS_FLAGS}\`.`,
   ],
@@ -43,7 +43,7 @@ export const manualFailoverRunbook: Runbook = {
       verify:
         '`[5/6] verify` says every routing record reads back on us-west-2 and every probe was served by us-west-2.',
       ifItFails:
-        'Run the same command again: it continues where it stopped. A precheck that refuses names the reason. During an outage the replication precheck can fail (the sick Region cannot write): if you accept the data loss, add `--force --reason "<why>"`. Both are recorded in the audit.',
+        'Interrupted: run the same command again; it continues the run (a stale one rechecks and asks again; `runs abandon <id> --reason "<why>"` ends one). A failed verification ends the run and prints the command that goes back. A precheck that refuses names the reason. During an outage the replication precheck can fail (the sick Region cannot write): if you accept the data loss, add `--force --reason "<why>"`. Both are recorded in the audit.',
       risky: true,
       runs: ['precheck', 'plan', 'confirm', 'switch', 'verify', 'announce'],
     },

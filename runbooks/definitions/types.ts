@@ -40,5 +40,5 @@ export interface Runbook {
 
 /** How every runbook invokes the CLI (from the repository root). */
 export const CLI = 'npm run -s cli --';
-/** The flags that point the CLI at the deployed stacks. */
-export const AWS_FLAGS = '--target aws --zone-id "$ZONE_ID"';
+/** The flags that point the CLI at the deployed stacks (the hosted zone is found by name; `--zone-id` is optional). */
+export const AWS_FLAGS = '--target aws';

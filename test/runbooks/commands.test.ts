@@ -1,37 +1,39 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { writeEnvState } from '../../chaos/env/env-state';
-import { registerRunbookCommands } from '../../runbooks/commands';
+import { runCli } from '../../failover/cli/program';
 import type { StatusReport } from '../../runbooks/status';
 import { motoTarget } from '../support/moto';
 import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
 import { failOverTo } from './support/runbook-deps';
 
-/** Runs the CLI in-process, `--target aws` pointed at moto (REGIONFLIP_AWS_ENDPOINT), and captures stdout. */
+/** Runs the CLI in-process (the real program, exit code from its table), `--target aws` pointed at moto. */
 async function cli(
   dep: TestDeployment,
   configFile: string,
   args: string[],
   target: string[] = ['--target', 'aws', '--zone-id', dep.hostedZoneId],
-): Promise<{ out: string; code: number }> {
-  const program = new Command('regionflip').option('-c, --config <file>').exitOverride();
-  registerRunbookCommands(program);
+): Promise<{ out: string; err: string; code: number }> {
   let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+  let err = '';
+  const spyOut = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     out += String(chunk);
     return true;
   });
-  process.exitCode = 0;
+  const spyErr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  let code: number;
   try {
-    await program.parseAsync(['-c', configFile, ...args, ...target], { from: 'user' });
+    code = await runCli(['-c', configFile, ...args, ...target]);
   } finally {
-    spy.mockRestore();
+    spyOut.mockRestore();
+    spyErr.mockRestore();
+    process.exitCode = 0;
   }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, code };
+  return { out, err, code };
 }
 
 describe('runbook commands (CLI, --target aws against moto)', () => {
@@ -89,14 +91,22 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
     });
     expect((await cli(dep, configFile, ['status'])).out).toContain('automation: DISABLED by erin');
 
+    expect(await cli(dep, configFile, ['automation', 'status'])).toMatchObject({
+      code: 0,
+      out: 'automation DISABLED by erin: maintenance window\n',
+      err: '',
+    });
+
     await cli(dep, configFile, ['automation', 'enable', '--reason', 'window over']);
     expect((await dep.ctx.store.getRouting()).automation.enabled).toBe(true);
+    const json = await cli(dep, configFile, ['automation', 'status', '-o', 'json']);
+    expect(JSON.parse(json.out)).toMatchObject({ enabled: true, changedBy: 'erin' });
   });
 
-  it('GIVEN --yes without --reason WHEN failback THEN exit code 2 and the fix is named, nothing changed', async () => {
-    const { out, code } = await cli(dep, configFile, ['failback', '--to', PRIMARY, '--yes']);
+  it('GIVEN --yes without --reason WHEN failback THEN exit code 2 and the fix is named on stderr, nothing changed', async () => {
+    const { err, code } = await cli(dep, configFile, ['failback', '--to', PRIMARY, '--yes']);
     expect(code).toBe(2);
-    expect(out).toContain('--yes needs --reason');
+    expect(err).toMatch(/^error: --yes needs --reason/);
     expect((await dep.ctx.store.getRouting()).activeRegion).toBe(SECONDARY);
   });
 
@@ -159,8 +169,21 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
 
   it('GIVEN no local environment WHEN status --target local THEN the error says how to start one', async () => {
     process.env.REGIONFLIP_ENV_STATE_DIR = join(dir, 'no-environments');
-    await expect(cli(dep, configFile, ['status'], ['--target', 'local'])).rejects.toThrow(
-      'no local environment is running',
-    );
+    const { err, code } = await cli(dep, configFile, ['status'], ['--target', 'local']);
+    expect(err).toMatch(/^error: no local environment is running/);
+    expect(code).toBe(3);
+  });
+
+  it('GIVEN runs recorded WHEN runs list -o json and runs show THEN each run has its id, owner, start and state', async () => {
+    const list = await cli(dep, configFile, ['runs', 'list', '-o', 'json']);
+    expect(list.code).toBe(0);
+    const runs = JSON.parse(list.out) as { runId: string; owner: string; startedAt: string; state: string }[];
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run).toMatchObject({ owner: 'erin', state: expect.any(String) });
+    const shown = await cli(dep, configFile, ['runs', 'show', runs[0]!.runId]);
+    expect(shown.out.split('\n')[0]).toMatch(new RegExp(`^run ${runs[0]!.runId}: failback --to ${PRIMARY}`));
+    expect(shown.out).toContain('  owner:    erin');
+    const missing = await cli(dep, configFile, ['runs', 'show', 'nope']);
+    expect(missing).toMatchObject({ code: 2, err: expect.stringContaining('no runbook run "nope"') });
   });
 });

@@ -75,6 +75,7 @@ describe('failback after a failover on the local two-Region environment', () => 
           replicationTimeoutMs: 10_000,
           maxReplicationLagMs: 5_000,
           verifyTimeoutMs: 10_000,
+          maxResumeAgeMs: 60 * 60_000,
           verifyPollMs: 200,
         },
       },

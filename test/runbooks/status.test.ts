@@ -75,13 +75,23 @@ describe('status against moto', () => {
 
     const text = formatStatus(report);
     const names = namesFor(dep.config);
-    expect(text).toMatch(new RegExp(`basic\\s+${SECONDARY}\\s+1 tenant\\(s\\) via ${names.sharedRoutingRecord}`));
-    expect(text).toMatch(new RegExp(`premium acme\\s+${PRIMARY}`));
-    expect(text).toMatch(new RegExp(`${SECONDARY}\\s+unhealthy`));
+    expect(text).toMatch(
+      new RegExp(`basic\\s+${SECONDARY} \\(secondary\\)\\s+1 tenant\\(s\\) via ${names.sharedRoutingRecord}`),
+    );
+    expect(text).toMatch(new RegExp(`premium acme\\s+${PRIMARY} \\(primary\\)`));
+    expect(text).toMatch(new RegExp(`${SECONDARY} \\(secondary\\)\\s+unhealthy for \\d+ s`));
+    // Two things need a human: the secondary is unhealthy, and automation is off.
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      expect.stringMatching(new RegExp(`^${SECONDARY} \\(secondary\\) is unhealthy: .+ in ALARM$`)),
+      'automatic failover is DISABLED (game day): `automation enable --reason "<why>"` when that is over',
+    ]);
+    expect(report.budget).toMatchObject({ autoFailoversLeft: 0, maxAutoFailovers: dep.config.policy.maxAutoFailovers });
+    expect(report.budget.cooldownRemainingSeconds).toBeGreaterThan(0);
+    expect(text).toContain('NEEDS A HUMAN: 2 problem(s)');
     expect(text).toContain('automation: DISABLED by bob');
     expect(text).toContain('drill: "Region outage" (d-1)');
     expect(text).toContain('manual-failback     switched  acme -> us-east-1  epoch 2  by alice: acme first');
-    expect(text).not.toContain('WARNINGS');
   });
 
   it('GIVEN a record changed behind the control table WHEN status THEN it warns and shows what the control table says', async () => {
@@ -104,11 +114,11 @@ describe('status against moto', () => {
   it.each([
     [
       'confirm',
-      /^an unfinished failback to us-east-1 \(run .+, by alice, done: precheck, plan, confirm\): run `failback --to us-east-1` again to continue it$/,
+      /^an unfinished failback to us-east-1 \(run (\S+), by alice, done: precheck, plan, confirm\): `runs show \1`; run `failback --to us-east-1` to continue it \(stale runs recheck and ask again\) or `runs abandon \1 --reason "<why>"`$/,
     ],
     [
       'plan',
-      /^an abandoned failback to us-east-1 \(run .+, by alice, done: precheck, plan\): stopped before the switch was confirmed, nothing was changed; the next `failback` starts over$/,
+      /^an unfinished failback to us-east-1 \(run .+, by alice, done: precheck, plan\): stopped before the switch was confirmed, nothing was changed; the next `failback` starts over$/,
     ],
   ] as const)(
     'GIVEN a failback interrupted after its %s step WHEN status THEN it warns and says what the next command does',

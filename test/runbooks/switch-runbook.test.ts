@@ -2,9 +2,10 @@ import { namesFor } from '../../failover/config/names';
 import type { TrafficSwitch } from '../../failover/ports';
 import { markDrillEnded, markDrillStarted } from '../../failover/state/drill-marker';
 import { SWITCH_RUNBOOK_STEPS, type SwitchRunbookStep } from '../../runbooks/definitions/types';
-import { RunbookStepError, RunbookUsageError, runSwitchRunbook } from '../../runbooks/switch-runbook';
+import { RunbookStepError, RunbookUsageError } from '../../runbooks/errors';
+import { runSwitchRunbook } from '../../runbooks/switch-runbook';
 import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
-import { failbackOptions, failOverTo, runbookDeps } from './support/runbook-deps';
+import { failbackOptions, failOverTo, latestRun, runbookDeps } from './support/runbook-deps';
 
 /** Where every routing record points now (read through the switch's own plan: nothing to change = on target). */
 async function recordsOn(dep: TestDeployment, region: string): Promise<boolean> {
@@ -49,8 +50,8 @@ describe('failback runbook against moto', () => {
         .sort(),
     ).toEqual(['switched', 'verified']);
     expect((await switchedEntries(dep))[0]!.reason).toBe('INC-1 resolved');
-    const progress = await dep.ctx.progress.load('failback', PRIMARY);
-    expect(progress?.status).toBe('done');
+    const progress = await latestRun(dep, 'failback', PRIMARY);
+    expect(progress?.state).toBe('done');
     expect(Object.keys(progress!.steps).sort()).toEqual([...SWITCH_RUNBOOK_STEPS].sort());
     expect(deps.lines.at(-1)).toBe('DONE: traffic is on us-east-1');
   });
@@ -83,7 +84,7 @@ describe('failback runbook against moto', () => {
 
     expect(result.kind).toBe('done');
     expect(deps.lines).toContain('  audit written, on-call NOT notified (SNS is down): tell them yourself');
-    expect((await dep.ctx.progress.load('failback', PRIMARY))?.status).toBe('done');
+    expect((await latestRun(dep, 'failback', PRIMARY))?.state).toBe('done');
   });
 
   it('GIVEN the target Region in ALARM WHEN failback THEN it refuses naming the alarm, changes nothing and audits the refusal', async () => {
@@ -183,7 +184,7 @@ describe('failback runbook against moto', () => {
     }
     expect(deps.lines).toContain('DRY RUN: nothing was changed');
     expect(await recordsOn(dep, SECONDARY)).toBe(true);
-    expect(await dep.ctx.progress.load('failback', PRIMARY)).toBeUndefined();
+    expect(await latestRun(dep, 'failback', PRIMARY)).toBeUndefined();
   });
 
   it('GIVEN one premium tenant WHEN failback --tenant acme THEN only its record moves and probes cover only it', async () => {

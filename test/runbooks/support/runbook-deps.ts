@@ -1,4 +1,5 @@
 import { executeSwitch, systemClock } from '../../../failover/switch/execute-switch';
+import type { RunbookOperation, RunbookRun } from '../../../runbooks/progress';
 import type { ReplicationCheck } from '../../../runbooks/replication-check';
 import type { SwitchRunbookDeps, SwitchRunbookOptions } from '../../../runbooks/switch-runbook';
 import type { TestDeployment } from './deployment';
@@ -28,6 +29,7 @@ export function runbookDeps(
       maxReplicationLagMs: 1000,
       verifyTimeoutMs: 0,
       verifyPollMs: 10,
+      maxResumeAgeMs: 60 * 60_000,
     },
     lines,
     ...overrides,
@@ -68,4 +70,13 @@ export async function failOverTo(dep: TestDeployment, region: string): Promise<v
     },
   );
   if (report.outcome !== 'switched') throw new Error(`setup failover: ${report.outcome} ${report.error ?? ''}`);
+}
+
+/** The newest run of this operation and target, as the control table holds it. */
+export async function latestRun(
+  dep: TestDeployment,
+  operation: RunbookOperation,
+  targetRegion: string,
+): Promise<RunbookRun | undefined> {
+  return (await dep.ctx.progress.list()).find((r) => r.operation === operation && r.targetRegion === targetRegion);
 }
