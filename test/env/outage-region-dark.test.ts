@@ -103,8 +103,12 @@ describe('a Region outage takes the Region down', () => {
         after.filter((e) => (e.type === 'alarm-state' || e.type === 'notification-published') && e.region === primary),
       ).toEqual([]);
 
-      // A fresh client lands on the secondary and is served there.
-      const answer = await env.dnsClient().resolve(names.tenantRecord('acme'));
+      // Once the change has propagated to Route 53's name servers (chaos/env/route53-propagation.ts), a fresh client
+      // lands on the secondary and is served there.
+      const answer = await waitFor('the change propagated to the resolvers', async () => {
+        const resolved = await env.dnsClient().resolve(names.tenantRecord('acme'));
+        return resolved.region === secondary ? resolved : undefined;
+      });
       const res = await fetch(new URL('/orders?limit=1', answer.url), {
         headers: { authorization: `Bearer ${env.tenantToken('acme')}` },
       });
