@@ -72,7 +72,8 @@ export class SnsLambdaDelivery {
   private url = '';
   private readonly subscriptions = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Pending sleeps (retry delays, duplicate copies), each with its resolver: stop() wakes them with "do not go". */
+  private readonly timers = new Map<NodeJS.Timeout, (go: boolean) => void>();
   private stopped = false;
 
   constructor(private readonly opts: SnsDeliveryOptions) {
@@ -130,7 +131,11 @@ export class SnsLambdaDelivery {
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    // A cleared timer never fires: resolve its sleep here, or stop() would wait forever for the invocation behind it.
+    for (const [t, wake] of this.timers) {
+      clearTimeout(t);
+      wake(false);
+    }
     this.timers.clear();
     const server = this.server;
     this.server = undefined;
@@ -148,7 +153,7 @@ export class SnsLambdaDelivery {
         this.timers.delete(t);
         resolve(!this.stopped);
       }, ms);
-      this.timers.add(t);
+      this.timers.set(t, resolve);
     });
   }
 

@@ -65,6 +65,31 @@ describe('SNS → Lambda delivery at least once (duplicates injected)', () => {
     }
   });
 
+  it('GIVEN a duplicate copy and a retry still waiting WHEN the delivery stops THEN stop() returns and neither runs', async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: uniqueName('stop') }));
+    const invocations: SNSEvent[] = [];
+    const delivery = new SnsLambdaDelivery({
+      handler: async (event) => {
+        invocations.push(event);
+        throw new Error('fails, so a retry is scheduled');
+      },
+      retryDelaysMs: [60_000],
+      duplicates: { copies: 1, delayMs: 60_000 },
+      record: () => undefined,
+    });
+    await delivery.start();
+    await delivery.subscribe(sns, TopicArn!);
+    await sns.send(new PublishCommand({ TopicArn, Message: 'x' }));
+    await until('the first invocation', () => invocations.length === 1);
+    // Before the fix the cleared timers' sleeps never resolved, and stop() waited for them forever.
+    const outcome = await Promise.race([
+      delivery.stop().then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5_000).unref()),
+    ]);
+    expect(outcome).toBe('stopped');
+    expect(invocations).toHaveLength(1);
+  });
+
   it.each([[{ copies: -1, delayMs: 0 }], [{ copies: 1.5, delayMs: 0 }], [{ copies: 1, delayMs: Number.NaN }]])(
     'GIVEN duplicates %p WHEN the delivery is built THEN the error names the value and the fix',
     (duplicates) => {
