@@ -4,32 +4,12 @@ import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { isAlive, stateFile } from '../../chaos/env/env-state';
 import { startLocalEnvironment } from '../../chaos/env/environment';
 import type { EnvEvent, LocalEnvironment } from '../../chaos/env/types';
-import { parseConfig } from '../../failover/config/load';
 import { controlRegionOf, namesFor } from '../../failover/config/names';
-import { uniqueName } from '../support/moto';
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { localEnvConfig, waitFor } from '../support/env';
 
 describe('local two-Region environment, end to end', () => {
   it('GIVEN the environment WHEN the primary has an outage THEN alarm → SNS (delivered more than once) → one failover and one audit record → records switched → clients move after the TTL, and stop leaves nothing', async () => {
-    const app = uniqueName('e2e')
-      .replace(/[^a-z0-9-]/g, '')
-      .slice(0, 21);
-    const config = parseConfig(
-      `app: ${app}\ndns: { zoneName: ${app}.example.com }\ntenants: [{ id: acme, tier: premium }, { id: hooli, tier: basic }]`,
-    );
+    const config = localEnvConfig('e2e', '[{ id: acme, tier: premium }, { id: hooli, tier: basic }]');
     const env: LocalEnvironment = await startLocalEnvironment({ config, motoEndpoint: process.env.MOTO_ENDPOINT });
     const { primary, secondary } = env.config.regions;
     const zone = env.config.dns.zoneName;

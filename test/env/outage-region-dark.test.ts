@@ -1,19 +1,8 @@
 import { observedRoutingProblems, writeSeqsIn } from '../../chaos/drill/driver';
 import { startLocalEnvironment } from '../../chaos/env/environment';
 import type { EnvEvent, LocalEnvironment } from '../../chaos/env/types';
-import { parseConfig } from '../../failover/config/load';
 import { namesFor } from '../../failover/config/names';
-import { uniqueName } from '../support/moto';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { localEnvConfig, waitFor } from '../support/env';
 
 /**
  * A Region outage takes the whole Region down (LocalEnvironment.setRegionDown): nothing runs in it any more, not its
@@ -23,12 +12,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
  */
 describe('a Region outage takes the Region down', () => {
   it('GIVEN writes acknowledged by the primary inside the replication window WHEN the whole primary Region goes down THEN Route 53 moves to the secondary, clients are served by the secondary, and exactly the stranded writes are missing there', async () => {
-    const app = uniqueName('rdark')
-      .replace(/[^a-z0-9-]/g, '')
-      .slice(0, 21);
-    const config = parseConfig(
-      `app: ${app}\ndns: { zoneName: ${app}.example.com }\n` +
-        'tenants: [{ id: acme, tier: premium }, { id: initech, tier: advanced }, { id: hooli, tier: basic }]',
+    const config = localEnvConfig(
+      'rdark',
+      '[{ id: acme, tier: premium }, { id: initech, tier: advanced }, { id: hooli, tier: basic }]',
     );
     const env: LocalEnvironment = await startLocalEnvironment({ config, motoEndpoint: process.env.MOTO_ENDPOINT });
     const { primary, secondary } = env.config.regions;

@@ -1,19 +1,8 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { startLocalEnvironment } from '../../chaos/env/environment';
 import type { EnvEvent, LocalEnvironment } from '../../chaos/env/types';
-import { parseConfig } from '../../failover/config/load';
 import { namesFor } from '../../failover/config/names';
-import { uniqueName } from '../support/moto';
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { localEnvConfig, waitFor } from '../support/env';
 
 /**
  * A Region that goes dark publishes nothing: its load balancer stops answering and no metric of it reaches CloudWatch.
@@ -21,12 +10,9 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
  */
 describe('outside-in detection of a Region gone dark', () => {
   it('GIVEN the primary load balancer stops answering and publishing WHEN the secondary probes it THEN the probe alarm about the primary goes to ALARM in the secondary and is published to the secondary topic', async () => {
-    const app = uniqueName('dark')
-      .replace(/[^a-z0-9-]/g, '')
-      .slice(0, 21);
-    const config = parseConfig(
-      `app: ${app}\ndns: { zoneName: ${app}.example.com }\n` +
-        'tenants: [{ id: acme, tier: premium }, { id: initech, tier: advanced }, { id: hooli, tier: basic }]',
+    const config = localEnvConfig(
+      'dark',
+      '[{ id: acme, tier: premium }, { id: initech, tier: advanced }, { id: hooli, tier: basic }]',
     );
     const env: LocalEnvironment = await startLocalEnvironment({ config, motoEndpoint: process.env.MOTO_ENDPOINT });
     const { primary, secondary } = env.config.regions;
