@@ -1,3 +1,4 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import {
@@ -7,7 +8,7 @@ import {
   ListenerAction,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../nag';
 
@@ -17,6 +18,19 @@ import { acknowledge } from '../nag';
  */
 
 /** A public load balancer with access logs under `prefix` and an HTTP listener whose default answer is a JSON 404. */
+/** The load balancers' access-log bucket: encrypted, private, TLS only, 90 days, kept when the stack goes. */
+export function newAccessLogBucket(scope: Construct, id: string): Bucket {
+  const bucket = new Bucket(scope, id, {
+    encryption: BucketEncryption.S3_MANAGED,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    lifecycleRules: [{ expiration: Duration.days(90) }],
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  acknowledge(bucket, 'This bucket holds access logs itself: logging it would log the logs.', 'AwsSolutions-S1');
+  return bucket;
+}
+
 export function newLoadBalancer(
   scope: Construct,
   id: string,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -10,7 +10,6 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -22,9 +21,8 @@ import { LogShipping } from '../constructs/log-shipping';
 import { RegionDashboard } from '../constructs/region-dashboard';
 import { RegionDetection } from '../constructs/region-detection';
 import { RegionProbes } from '../constructs/region-probes';
-import { newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
+import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
 import { TenantServices, type TenantServicesProps } from '../constructs/tenant-services';
-import { acknowledge } from '../nag';
 import { tenantSecretNames } from './data-stack';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
@@ -99,14 +97,7 @@ export class RegionStack extends Stack {
       trafficType: FlowLogTrafficType.REJECT,
     });
 
-    const accessLogs = new Bucket(this, 'LoadBalancerAccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledge(accessLogs, 'This bucket holds access logs itself: logging it would log the logs.', 'AwsSolutions-S1');
+    const accessLogs = newAccessLogBucket(this, 'LoadBalancerAccessLogs');
 
     const serviceLogs = new LogGroup(this, 'ServiceLogs', {
       retention: RetentionDays.ONE_MONTH,

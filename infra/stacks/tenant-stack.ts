@@ -1,14 +1,12 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { namesFor, sharedShards } from '../../failover/config/names';
 import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
 import { TenantDetection } from '../constructs/region-detection';
-import { newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
+import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
 import { TenantServices } from '../constructs/tenant-services';
-import { acknowledge } from '../nag';
 import type { RegionStack } from './region-stack';
 
 export interface TenantStackProps extends StackProps {
@@ -62,14 +60,7 @@ export class TenantStack extends Stack {
     }
 
     // A bucket of its own: a grant on the Region's log bucket would edit the Region stack for every premium tenant.
-    const accessLogs = new Bucket(this, 'LoadBalancerAccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    acknowledge(accessLogs, 'This bucket holds access logs itself: logging it would log the logs.', 'AwsSolutions-S1');
+    const accessLogs = newAccessLogBucket(this, 'LoadBalancerAccessLogs');
     const { alb, listener } = newLoadBalancer(this, 'LoadBalancer', {
       vpc: regional.vpc,
       accessLogs,
