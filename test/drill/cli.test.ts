@@ -19,7 +19,7 @@ describe('regionflip drill CLI', () => {
     const reports = join(dir, 'reports');
     const out = cli('run', 'chaos/drills/both-regions-unhealthy.yaml', '--dry-run', '--report-dir', reports);
     expect(out.status).toBe(0);
-    expect(out.stdout).toContain('inject Region outage in us-west-2 (secondary)');
+    expect(out.stdout).toContain('inject service outage in us-west-2 (secondary)');
     expect(out.stdout).toContain('fail back to us-east-1 (primary)');
     expect(out.stdout).toContain('outcome: no-failover-page');
     expect(out.stdout).toContain('nothing was started or changed');
