@@ -1,7 +1,8 @@
-import type { RoutingState } from '../failover/core/types';
+import { assessRouting, describeSides } from '../failover/core/truth';
+import type { ObservedRouting, RoutingState } from '../failover/core/types';
 import type { HealthReader, SwitchRequest } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
-import { regionOfTenant } from '../failover/state/model';
+import { regionOfTenant, type SwitchIntent } from '../failover/state/model';
 import type { ReplicationCheck } from './replication-check';
 
 /**
@@ -9,7 +10,7 @@ import type { ReplicationCheck } from './replication-check';
  * a blocking check that is not ok refuses the run unless the human overrides it with --force and a reason.
  */
 
-export type PrecheckId = 'target-healthy' | 'replication-drained' | 'no-drill' | 'automation';
+export type PrecheckId = 'target-healthy' | 'replication-drained' | 'no-drill' | 'automation' | 'routing';
 
 export interface PrecheckResult {
   readonly id: PrecheckId;
@@ -29,18 +30,56 @@ export interface PrecheckSettings {
 }
 
 export interface PrecheckDeps {
+  /** What Route 53 serves for every routing record now (TrafficSwitch.observe). */
+  readonly observeRouting: () => Promise<ObservedRouting>;
+  readonly pendingIntent: () => Promise<SwitchIntent | undefined>;
   readonly health: HealthReader;
   readonly replication: ReplicationCheck;
   readonly activeDrill: (now: Date) => Promise<DrillMarker | undefined>;
 }
 
-/** The Regions that serve the request's tenants now and are not the target: where data must drain from. */
-export function sourceRegions(routing: RoutingState, request: SwitchRequest): string[] {
-  const regions =
+/**
+ * The Regions that may have taken the request's tenants' writes and are not the target: where data must drain from.
+ * Those the routing records Route 53 serves point at (the truth), and those the control table names — a split or a
+ * half-finished switch means both can have served recently.
+ */
+export function sourceRegions(routing: RoutingState, request: SwitchRequest, observed?: ObservedRouting): string[] {
+  const fromTable =
     request.scope.kind === 'region'
       ? [routing.activeRegion, ...Object.values(routing.tenantOverrides)]
       : request.scope.tenantIds.map((t) => regionOfTenant(routing, t));
-  return [...new Set(regions)].filter((r) => r !== request.targetRegion);
+  const tenantIds = request.scope.kind === 'tenants' ? new Set(request.scope.tenantIds) : undefined;
+  const fromRecords = (observed?.records ?? [])
+    .filter((r) => tenantIds === undefined || tenantIds.has(r.label))
+    .flatMap((r) => (r.region ? [r.region] : []));
+  return [...new Set([...fromRecords, ...fromTable])].filter((r) => r !== request.targetRegion);
+}
+
+/**
+ * Where traffic goes, as Route 53 serves it, set against the table (failover/core/truth.ts). Informs, does not block:
+ * the switch finishes a pending intent first and moves every record of the scope, so a split is exactly what a runbook
+ * run repairs — but the human confirming the plan must see it.
+ */
+export function describeRouting(
+  routing: RoutingState,
+  intent: SwitchIntent | undefined,
+  observed: ObservedRouting,
+): PrecheckResult {
+  const truth = assessRouting(
+    routing,
+    intent && { id: intent.id, fromRegion: intent.fromRegion, targetRegion: intent.request.targetRegion },
+    observed,
+  );
+  const n = observed.records.length;
+  const detail =
+    truth.kind === 'consistent'
+      ? `Route 53 serves ${n} routing record(s) as the control table says (active ${truth.activeRegion})`
+      : truth.kind === 'pending'
+        ? `a switch from ${truth.fromRegion} to ${truth.targetRegion} was started and never recorded done (${intent?.caller}): ` +
+          `the switch finishes it first; Route 53 serves ${describeSides(truth.byRegion, 5)}`
+        : `SPLIT: Route 53 serves ${describeSides(truth.byRegion, 5)} while the control table says ${truth.tableRegion}; ` +
+          'this run moves every record of its scope';
+  return { id: 'routing', blocking: false, ok: truth.kind === 'consistent', detail };
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
@@ -144,10 +183,12 @@ export async function runPrechecks(
   now: Date,
 ): Promise<PrecheckResult[]> {
   const target = request.targetRegion;
+  const [observed, intent] = await Promise.all([deps.observeRouting(), deps.pendingIntent()]);
   return Promise.all([
     checkTargetHealthy(deps.health, target, settings.targetHealthySeconds, now),
-    checkReplicationDrained(deps.replication, sourceRegions(routing, request), target, settings),
+    checkReplicationDrained(deps.replication, sourceRegions(routing, request, observed), target, settings),
     checkNoDrill(deps.activeDrill, now),
     describeAutomation(routing),
+    describeRouting(routing, intent, observed),
   ]);
 }

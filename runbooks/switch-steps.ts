@@ -68,7 +68,17 @@ const precheck: Step = {
     const { deps, opts, request } = ctx;
     header();
     const routing = await deps.store.getRouting();
-    ctx.prechecks = await runPrechecks(deps, routing, request, deps.settings, deps.clock.now());
+    ctx.prechecks = await runPrechecks(
+      {
+        ...deps,
+        observeRouting: () => deps.trafficSwitch.observe(),
+        pendingIntent: () => deps.store.pendingSwitch(),
+      },
+      routing,
+      request,
+      deps.settings,
+      deps.clock.now(),
+    );
     for (const r of ctx.prechecks) deps.out(formatPrecheck(r));
     const failed = ctx.prechecks.filter((r) => r.blocking && !r.ok);
     if (failed.length > 0 && !opts.force) {

@@ -1,4 +1,4 @@
-import type { RegionHealth, RoutingState } from '../../failover/core/types';
+import type { ObservedRouting, RegionHealth, RoutingState } from '../../failover/core/types';
 import type { HealthReader } from '../../failover/ports';
 import type { DrillMarker } from '../../failover/state/drill-marker';
 import { defaultRouting } from '../../failover/state/model';
@@ -7,6 +7,7 @@ import {
   checkReplicationDrained,
   checkTargetHealthy,
   describeAutomation,
+  describeRouting,
   runPrechecks,
   sourceRegions,
 } from '../../runbooks/prechecks';
@@ -32,6 +33,10 @@ function replicationOf(m: ReplicationMeasurement): ReplicationCheck & { calls: s
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
 const settings = { targetHealthySeconds: 300, replicationTimeoutMs: 1000, maxReplicationLagMs: 2000 };
 const onWest: RoutingState = { ...defaultRouting(EAST, true), activeRegion: WEST, epoch: 1 };
+/** The routing records as Route 53 serves them: label → Region. */
+const served = (byLabel: Record<string, string>): ObservedRouting => ({
+  records: Object.entries(byLabel).map(([label, region]) => ({ label, name: `${label}.example.com`, region })),
+});
 
 describe('precheck: target Region healthy long enough', () => {
   it('GIVEN the target alarm OK for 10 min and 5 min required WHEN checked THEN ok', async () => {
@@ -161,6 +166,8 @@ describe('precheck: no drill in progress, automation shown', () => {
   it('GIVEN all ports WHEN every precheck runs THEN there is one result per check, in order', async () => {
     const results = await runPrechecks(
       {
+        observeRouting: async () => served({ shared: WEST, acme: WEST }),
+        pendingIntent: async () => undefined,
         health: healthOf({ since: minutesAgo(10) }),
         replication: replicationOf({ seen: true, lagMs: 10, waitedMs: 10 }),
         activeDrill: async () => drill,
@@ -175,6 +182,66 @@ describe('precheck: no drill in progress, automation shown', () => {
       ['replication-drained', true],
       ['no-drill', false],
       ['automation', true],
+      ['routing', true],
     ]);
+  });
+});
+
+describe('precheck: routing as Route 53 serves it', () => {
+  it('GIVEN the table on us-west-2 but a straggler record still on us-east-1 WHEN failing back to us-east-1 THEN the drain source comes from the records too', () => {
+    // The table alone would say "drain us-west-2"; the records say us-west-2 serves acme while the table claims east.
+    const onEast: RoutingState = defaultRouting(EAST, true);
+    expect(
+      sourceRegions(onEast, { targetRegion: EAST, scope: { kind: 'region' } }, served({ shared: EAST, acme: WEST })),
+    ).toEqual([WEST]);
+    expect(sourceRegions(onEast, { targetRegion: EAST, scope: { kind: 'region' } })).toEqual([]);
+  });
+
+  it('GIVEN a tenant scope WHEN sources are computed THEN only that tenant’s record counts', () => {
+    const onEast: RoutingState = defaultRouting(EAST, true);
+    const observed = served({ shared: WEST, acme: EAST });
+    expect(
+      sourceRegions(onEast, { targetRegion: EAST, scope: { kind: 'tenants', tenantIds: ['acme'] } }, observed),
+    ).toEqual([]);
+  });
+
+  it('GIVEN records split behind the table WHEN described THEN it informs (never blocks) with the records on each side', () => {
+    const r = describeRouting(
+      defaultRouting(EAST, true),
+      undefined,
+      served({ shared: EAST, acme: WEST, globex: WEST }),
+    );
+    expect(r).toMatchObject({ id: 'routing', ok: false, blocking: false });
+    expect(r.detail).toBe(
+      'SPLIT: Route 53 serves us-east-1: shared (1); us-west-2: acme, globex (2) while the control table says us-east-1; this run moves every record of its scope',
+    );
+  });
+
+  it('GIVEN a pending intent WHEN described THEN it says the switch finishes it first', () => {
+    const r = describeRouting(
+      defaultRouting(EAST, true),
+      {
+        id: 'i-1',
+        request: { targetRegion: WEST, scope: { kind: 'region' } },
+        fromRegion: EAST,
+        caller: 'automatic-failover',
+        actor: 'lambda',
+        reason: 'alarm',
+        startedAt: NOW,
+        token: 3,
+        baseEpoch: 0,
+      },
+      served({ shared: WEST, acme: EAST }),
+    );
+    expect(r.ok).toBe(false);
+    expect(r.detail).toMatch(
+      /^a switch from us-east-1 to us-west-2 was started and never recorded done \(automatic-failover\): the switch finishes it first/,
+    );
+  });
+
+  it('GIVEN every record where the table says WHEN described THEN ok', () => {
+    expect(describeRouting(onWest, undefined, served({ shared: WEST, acme: WEST })).detail).toBe(
+      'Route 53 serves 2 routing record(s) as the control table says (active us-west-2)',
+    );
   });
 });
