@@ -33,6 +33,7 @@ export function registerEnvCommands(program: Command): void {
           (r) =>
             `  ${r.region.padEnd(31)}load balancer ${r.loadBalancerUrl}  service ${r.serviceUrl} (pid ${r.servicePid})`,
         ),
+        `  combined log (both Regions)    ${local.combinedLogFile}`,
         `  detection                      ${c.detection.datapointsToAlarm} of ${c.detection.evaluationPeriods} periods of ${c.detection.periodSeconds} s`,
         '',
         `try: curl -H "Authorization: Bearer ${local.tenantToken(premium.id)}" ${local.regions[c.regions.primary]!.loadBalancerUrl}/orders`,
@@ -49,7 +50,7 @@ export function registerEnvCommands(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
       await local.stop();
-      process.stderr.write('env: stopped\n');
+      process.stderr.write(`env: stopped; the run's combined log: ${local.combinedLogFile}\n`);
     });
 
   env

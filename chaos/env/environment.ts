@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -12,6 +11,7 @@ import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
 import { createFailoverHandler, failoverDepsFromSettings } from '../../failover/handler/failover-handler';
 import { signTenantToken } from '../../infra/tenant-service/token';
 import { RegionAlarmEvaluator } from './alarm-evaluator';
+import { CombinedLog, type CombinedLogLine, forwardingLogger } from './combined-log';
 import { Route53DnsClient } from './dns';
 import { ENV_STATE_DIR, type EnvProcess, type EnvState, removeEnvState, writeEnvState } from './env-state';
 import { LocalLoadBalancer } from './load-balancer';
@@ -69,13 +69,35 @@ function handlerMetrics(app: string, emit: boolean): Metrics {
   }
 }
 
+/** An environment event as a combined-log line: which model it comes from, where, and what happened. */
+function eventLine(e: EnvEvent): CombinedLogLine {
+  const { at, type, ...fields } = e;
+  const component =
+    type === 'alarm-state'
+      ? 'cloudwatch'
+      : type === 'notification-published' || type === 'notification-delivered'
+        ? 'sns'
+        : type === 'handler-result'
+          ? 'failover-handler'
+          : type === 'replication'
+            ? 'dynamodb-replication'
+            : 'chaos';
+  return { ...fields, time: new Date(at).toISOString(), component, level: 'info', msg: type };
+}
+
 export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
   const profile = opts.profile ?? LOCAL_PROFILE;
   const config = applyLocalProfile(opts.config ?? loadConfig(), profile);
-  const log = opts.log ?? (() => {});
   const names = namesFor(config);
   const regions = [config.regions.primary, config.regions.secondary] as const;
   const id = `${config.app}-${Date.now()}-${randomUUID().slice(0, 6)}`;
+  // One timeline of both Regions for this run (the local central log platform): chaos/env/combined-log.ts.
+  const combined = new CombinedLog({ file: join(ENV_STATE_DIR, 'logs', `${id}-combined.jsonl`) });
+  combined.start();
+  const log = (line: string) => {
+    opts.log?.(line);
+    combined.write({ time: new Date().toISOString(), component: 'environment', level: 'info', msg: line });
+  };
   const tokenSecret = randomBytes(32).toString('hex');
   const adminToken = randomBytes(16).toString('hex');
   const processes: EnvProcess[] = [];
@@ -93,12 +115,14 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     let i = events.length;
     while (i > 0 && events[i - 1]!.at > e.at) i--;
     events.splice(i, 0, e);
+    combined.write(eventLine(e));
   };
   const onError = (what: string) => (err: unknown) =>
     log(`${what}: ${err instanceof Error ? err.message : String(err)}`);
 
-  // Everything started so far, stopped in reverse order by stop() (also when start fails half-way).
-  const stops: (() => Promise<void>)[] = [];
+  // Everything started so far, stopped in reverse order by stop() (also when start fails half-way). The combined log
+  // is stopped last, once the tenant services have written their last lines.
+  const stops: (() => Promise<void>)[] = [() => combined.stop()];
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -165,13 +189,15 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const services: Record<string, ServiceProcess> = {};
     await Promise.all(
       regions.map(async (region) => {
+        const logFile = join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`);
+        combined.follow(logFile, { component: 'tenant-service', region });
         const service = await startServiceProcess({
           region,
           tableName: names.dataTable,
           awsEndpoint: motoEndpoint!,
           tokenSecret,
           adminToken,
-          logFile: join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`),
+          logFile,
           startTimeoutMs: profile.startTimeoutMs,
         });
         services[region] = service;
@@ -333,6 +359,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         await delivery?.stop();
       },
       events: (since) => (since === undefined ? [...events] : events.filter((e) => e.at >= since)),
+      combinedLogFile: combined.file,
       stop,
     };
 
@@ -347,7 +374,9 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
           clients,
         ),
         leaseWaitMs: profile.handlerLeaseWaitMs,
-        logger: new Logger({ serviceName: `${config.app}-failover`, logLevel: opts.handlerLogLevel ?? 'WARN' }),
+        logger: forwardingLogger({ serviceName: `${config.app}-failover` }, opts.handlerLogLevel ?? 'WARN', (line) =>
+          combined.write(line),
+        ),
         metrics: handlerMetrics(config.app, opts.handlerLogLevel === 'INFO' || opts.handlerLogLevel === 'DEBUG'),
       });
     // The reconciler: EventBridge's scheduled event into the same handler, one run at a time.

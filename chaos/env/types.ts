@@ -143,6 +143,11 @@ export interface LocalEnvironment {
   stopNotificationDelivery(): Promise<void>;
   /** Everything seen so far, ordered by `at`; `since` filters by time (inclusive). */
   events(since?: number): readonly EnvEvent[];
+  /**
+   * This run's combined log (JSON lines, time-ordered once stopped): every component of both Regions in one timeline,
+   * the local stand-in of the central log platform (chaos/env/combined-log.ts).
+   */
+  readonly combinedLogFile: string;
   /** Stops everything it started (processes, servers, timers) and removes its state file. Safe to call twice. */
   stop(): Promise<void>;
 }

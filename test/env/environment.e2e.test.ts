@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { isAlive, stateFile } from '../../chaos/env/env-state';
@@ -100,5 +100,25 @@ describe('local two-Region environment, end to end', () => {
     }
     for (const region of Object.values(env.regions)) expect(isAlive(region.servicePid)).toBe(false);
     expect(existsSync(stateFile(env.id))).toBe(false);
+
+    // One timeline of both Regions (the local central log): both tenant services, the failover handler, the models.
+    const lines = readFileSync(env.combinedLogFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { time: string; component: string; region?: string; msg: string; tenantId?: string },
+      );
+    const has = (component: string, region?: string) =>
+      lines.some((l) => l.component === component && (region === undefined || l.region === region));
+    expect([primary, secondary].map((r) => has('tenant-service', r))).toEqual([true, true]);
+    expect(lines.some((l) => l.component === 'tenant-service' && l.msg === 'request' && l.tenantId === 'hooli')).toBe(
+      true,
+    );
+    expect(lines.some((l) => l.component === 'failover-handler' && l.msg === 'alarm notification processed')).toBe(
+      true,
+    );
+    expect(has('cloudwatch', primary) && has('sns')).toBe(true);
+    const times = lines.map((l) => Date.parse(l.time));
+    expect(times.every((t, i) => !Number.isNaN(t) && (i === 0 || t >= times[i - 1]!))).toBe(true);
   });
 });
