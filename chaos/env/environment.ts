@@ -152,14 +152,20 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     const target = { endpoint: motoEndpoint };
     // On loopback, a loaded moto may answer slowly: the environment's models keep the SDK's default timeouts.
     const clients: AwsClients = createAwsClients(regions, target, undefined);
-    // One moto serves both Regions: a Region that is down gets its DynamoDB endpoint cut here, for every client of it
-    // in this process (setRegionDown), before the request leaves, as an unreachable regional endpoint fails a call.
+    // One moto serves both Regions: a Region that is down gets its endpoints cut in this process's clients, before the
+    // request leaves, as an unreachable regional endpoint fails a call (setRegionDown). The environment's own clients
+    // lose the Region's DynamoDB; the failover handler's (its own, as a Lambda has) lose DynamoDB, CloudWatch and SNS
+    // too, so it must decide from what it can still observe: the peer's probe alarm (architecture principle 9).
     const downRegions = new Set<string>();
-    for (const region of regions) {
-      clients.dynamodb[region]!.middlewareStack.add(
+    const cutWhenDown = (
+      client: { middlewareStack: AwsClients['route53']['middlewareStack'] },
+      region: string,
+      service: string,
+    ) =>
+      client.middlewareStack.add(
         (next) => async (args) => {
           if (downRegions.has(region)) {
-            throw Object.assign(new Error(`connect ECONNREFUSED: the DynamoDB endpoint of ${region} is down`), {
+            throw Object.assign(new Error(`connect ECONNREFUSED: the ${service} endpoint of ${region} is down`), {
               name: 'ECONNREFUSED',
               code: 'ECONNREFUSED',
             });
@@ -168,13 +174,21 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
         },
         { step: 'finalizeRequest', name: 'regionDownEndpoint' },
       );
+    const handlerClients: AwsClients = createAwsClients(regions, target, undefined);
+    for (const region of regions) {
+      cutWhenDown(clients.dynamodb[region]!, region, 'DynamoDB');
+      cutWhenDown(handlerClients.dynamodb[region]!, region, 'DynamoDB');
+      cutWhenDown(handlerClients.cloudwatch[region]!, region, 'CloudWatch');
+      cutWhenDown(handlerClients.sns[region]!, region, 'SNS');
     }
     stops.push(async () => {
-      clients.route53.destroy();
-      for (const r of regions) {
-        clients.cloudwatch[r]?.destroy();
-        clients.dynamodb[r]?.destroy();
-        clients.sns[r]?.destroy();
+      for (const set of [clients, handlerClients]) {
+        set.route53.destroy();
+        for (const r of regions) {
+          set.cloudwatch[r]?.destroy();
+          set.dynamodb[r]?.destroy();
+          set.sns[r]?.destroy();
+        }
       }
     });
 
@@ -184,6 +198,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     // the switch and the resolvers see each change propagate.
     const propagation = new Route53Propagation({ delayMs: profile.route53PropagationMs });
     propagation.attach(clients.route53);
+    propagation.attach(handlerClients.route53);
 
     log('starting the tenant service in each Region');
     const services: Record<string, ServiceProcess> = {};
@@ -371,7 +386,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
             hostedZoneId: provisioned.hostedZoneId,
             oncallTopicArn: provisioned.oncallTopicArn,
           }),
-          clients,
+          handlerClients,
         ),
         leaseWaitMs: profile.handlerLeaseWaitMs,
         logger: forwardingLogger({ serviceName: `${config.app}-failover` }, opts.handlerLogLevel ?? 'WARN', (line) =>

@@ -60,6 +60,12 @@ export class CloudWatchHealthReader implements HealthReader {
    * The Region's own verdict combined with the peer's probe alarm about it: ALARM in either → unhealthy (a dark
    * Region whose CloudWatch cannot be read is unhealthy when its peer cannot reach it); healthy only when its own
    * verdict is OK and the probe alarm, where it exists and can be read, is OK too (healthy since the later of both).
+   *
+   * The probe alarm lives in the PEER. When the peer's CloudWatch cannot be read at all, the peer is the Region that
+   * is failing — the very moment a failover into this Region is needed — so the own verdict stands, and the detail
+   * says the outside-in view is missing. (Treating that as "unknown" would refuse every failover out of a Region whose
+   * CloudWatch is down: a whole-Region outage would never fail over.) A probe alarm that can be read but is not OK
+   * (INSUFFICIENT_DATA) still makes the Region unknown: the prober is up and cannot vouch for it.
    */
   private async readWithProbe(region: string): Promise<RegionHealth> {
     const probe = this.props.probe;
@@ -81,6 +87,12 @@ export class CloudWatchHealthReader implements HealthReader {
       };
     }
     if (own.status !== 'healthy') return own;
+    if (outside.state === 'unreadable') {
+      return {
+        ...own,
+        detail: `own alarms OK; no outside-in view: its probe alarm "${probeName}" cannot be read (${outside.detail})`,
+      };
+    }
     if (outside.state !== 'OK') {
       return {
         ...own,

@@ -317,3 +317,61 @@ describe('CloudWatchHealthReader (moto)', () => {
     expect(health[WEST]?.since).toBeInstanceOf(Date);
   });
 });
+
+describe('CloudWatchHealthReader: the peer probe alarm (detection from outside)', () => {
+  const probeAlarm = (region: string) => `${PREFIX}${region}-probe-unavailable`;
+  const peerOf = (region: string) => (region === EAST ? WEST : EAST);
+  const probeReader = (cloudwatch: Record<string, CloudWatchClient>) =>
+    new CloudWatchHealthReader({
+      cloudwatch,
+      regionAlarmName: regionAlarm,
+      alarmPrefix: PREFIX,
+      callTimeoutMs: 500,
+      probe: { alarmName: probeAlarm, peerOf },
+    });
+  const probeAnswers = (mock: ReturnType<typeof clients>['eastMock'], about: string, state: StateValue) =>
+    mock.on(DescribeAlarmsCommand, { AlarmNames: [probeAlarm(about)] }).resolves({
+      MetricAlarms: [{ AlarmName: probeAlarm(about), StateValue: state, StateTransitionedTimestamp: UPDATED }],
+    });
+  const endpointDown = Object.assign(new Error('connect ECONNREFUSED'), { name: 'ECONNREFUSED' });
+
+  it('GIVEN us-east-1 down (its CloudWatch refuses) and the probe of it in ALARM WHEN reading THEN us-east-1 is unhealthy and us-west-2, OK on its own alarms, is healthy though its probe alarm (in us-east-1) cannot be read', async () => {
+    const { east, west, eastMock, westMock } = clients();
+    eastMock.on(DescribeAlarmsCommand).rejects(endpointDown);
+    regionAnswers(westMock, WEST, 'OK');
+    probeAnswers(westMock, EAST, 'ALARM');
+
+    const health = await probeReader({ [EAST]: east, [WEST]: west }).read([EAST, WEST]);
+
+    expect(health[EAST]).toMatchObject({ status: 'unhealthy', alarmsInAlarm: [probeAlarm(EAST)] });
+    // Without this rule the failover target reads "unknown" and a whole-Region outage never fails over.
+    expect(health[WEST]).toMatchObject({ status: 'healthy', since: TRANSITIONED });
+    expect(health[WEST]?.detail).toContain(`no outside-in view: its probe alarm "${probeAlarm(WEST)}" cannot be read`);
+  });
+
+  it('GIVEN the probe alarm about a Region readable but INSUFFICIENT_DATA WHEN reading THEN that Region is unknown: the prober is up and cannot vouch for it', async () => {
+    const { east, west, eastMock, westMock } = clients();
+    regionAnswers(eastMock, EAST, 'OK');
+    regionAnswers(westMock, WEST, 'OK');
+    probeAnswers(eastMock, WEST, 'INSUFFICIENT_DATA');
+    probeAnswers(westMock, EAST, 'OK');
+
+    const health = await probeReader({ [EAST]: east, [WEST]: west }).read([EAST, WEST]);
+
+    expect(health[WEST]?.status).toBe('unknown');
+    expect(health[EAST]?.status).toBe('healthy');
+  });
+
+  it('GIVEN a Region OK on its own alarms but its peer probe in ALARM WHEN reading THEN it is unhealthy (dark from outside)', async () => {
+    const { east, west, eastMock, westMock } = clients();
+    regionAnswers(eastMock, EAST, 'OK');
+    regionAnswers(westMock, WEST, 'OK');
+    probeAnswers(westMock, EAST, 'ALARM');
+    probeAnswers(eastMock, WEST, 'OK');
+
+    const health = await probeReader({ [EAST]: east, [WEST]: west }).read([EAST, WEST]);
+
+    expect(health[EAST]).toMatchObject({ status: 'unhealthy', alarmsInAlarm: [probeAlarm(EAST)] });
+    expect(health[WEST]?.status).toBe('healthy');
+  });
+});
