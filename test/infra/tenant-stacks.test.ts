@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { namesFor, routingRecordNames, sharedShards } from '../../failover/config/names';
-import type { RegionFlipConfig } from '../../failover/config/schema';
+import { configSchema, type RegionFlipConfig } from '../../failover/config/schema';
 import { zoneRecords } from '../../failover/switch/records';
 import {
   exportedLogicalIds,
@@ -17,7 +17,12 @@ import {
  * tenant per shared load balancer (two shards), and the sample with a tenant added or removed.
  */
 
-const sharded = (c: RegionFlipConfig): RegionFlipConfig => ({ ...c, sharding: { advancedTenantsPerLoadBalancer: 1 } });
+const sharded = (c: RegionFlipConfig): RegionFlipConfig =>
+  configSchema.parse({
+    ...c,
+    tenants: c.tenants.map((t) => (t.id === 'umbrella' ? { ...t, shard: 2 } : t)),
+    sharding: { advancedTenantsPerLoadBalancer: 1 },
+  });
 
 const synths: Synthesized[] = [];
 const synth = (config: RegionFlipConfig) => {
@@ -36,7 +41,7 @@ describe('two shared load balancers (one advanced tenant each)', () => {
   });
   const names = () => namesFor(s.config);
 
-  it('GIVEN the sharded config WHEN derived THEN shard 0 is "shared" with the pool and shard 1 "shared-2"', () => {
+  it('GIVEN the sharded config WHEN derived THEN shard 1 is "shared" with the pool and shard 2 "shared-2"', () => {
     expect(sharedShards(s.config).map((x) => [x.label, x.basicTenantIds.length, x.advancedTenantIds])).toEqual([
       ['shared', 3, ['initech']],
       ['shared-2', 0, ['umbrella']],
@@ -147,6 +152,20 @@ describe('onboarding and removing a tenant', () => {
     ]);
     for (const [name, template] of before)
       expect({ name, same: after.get(name) === template }).toEqual({ name, same: true });
+  });
+
+  it('GIVEN the first advanced tenant removed WHEN synthesised THEN the later advanced tenant keeps its stack, shard and rule priorities', () => {
+    const after = tenantTemplates(
+      synth(sampleConfig((c) => ({ ...c, tenants: c.tenants.filter((t) => t.id !== 'initech') }))),
+    );
+    expect([...before.keys()].filter((name) => !after.has(name)).sort()).toEqual([
+      'regionflip-us-east-1-tenant-initech',
+      'regionflip-us-west-2-tenant-initech',
+    ]);
+    for (const region of ['us-east-1', 'us-west-2']) {
+      const name = `regionflip-${region}-tenant-umbrella`;
+      expect({ name, same: after.get(name) === before.get(name) }).toEqual({ name, same: true });
+    }
   });
 
   it('GIVEN a premium tenant removed WHEN synthesised THEN its stacks go and no other tenant stack changes', () => {
