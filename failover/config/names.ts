@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RegionFlipConfig } from './schema';
 
 /**
@@ -76,16 +77,17 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
 export type Names = ReturnType<typeof namesFor>;
 
 /**
- * One shared load balancer of a Region and the tenants it carries. Shard 0 (`shared`) carries the pool (every basic
- * tenant) and the first `sharding.advancedTenantsPerLoadBalancer` advanced tenants; shard n ≥ 1 (`shared-<n+1>`) the
- * next ones, in configuration order. Each has its own routing record `<label>.<zone>` and regional endpoint
+ * One shared load balancer of a Region and the tenants it carries. Shard 1 (`shared`) carries the pool (every basic
+ * tenant) and the advanced tenants placed on it; shard n ≥ 2 (`shared-<n>`) the advanced tenants placed on it (see
+ * {@link advancedPlacements}). Each has its own routing record `<label>.<zone>` and regional endpoint
  * `<label>.<region>.<zone>`, so the switch moves it like any routing record.
  */
 export interface SharedShard {
-  readonly index: number;
-  /** `shared` for shard 0 (exactly the single-load-balancer shape), `shared-2`, `shared-3`, … after it. */
+  /** 1 for `shared`, n for `shared-<n>`: a tenant's `shard` in the configuration. */
+  readonly number: number;
+  /** `shared` for shard 1 (exactly the single-load-balancer shape), `shared-2`, `shared-3`, … after it. */
   readonly label: string;
-  /** Basic tenants are pooled on shard 0 only. */
+  /** Basic tenants are pooled on shard 1 only. */
   readonly basicTenantIds: readonly string[];
   readonly advancedTenantIds: readonly string[];
 }
@@ -95,21 +97,108 @@ export function isSharedLabel(label: string): boolean {
   return label === SHARED_LABEL || /^shared-\d+$/.test(label);
 }
 
+export function shardLabel(shard: number): string {
+  return shard === 1 ? SHARED_LABEL : `${SHARED_LABEL}-${shard}`;
+}
+
+/**
+ * Listener rule priorities of a shared listener: an advanced tenant's three rules take priority, priority + 1 and
+ * priority + 2, with priority a multiple of 10 in 10…ADVANCED_PRIORITY_MAX; the pool's rules come after all of them
+ * (it answers any host). ALB priorities go up to 50,000 (ELB quotas); the wide range keeps derived ones rarely equal.
+ */
+export const ADVANCED_PRIORITY_MAX = 40_000;
+export const POOL_PRIORITY_BASE = 45_000;
+
+/**
+ * The rule priority an advanced tenant gets unless the configuration pins one: a multiple of 10 derived from a hash of
+ * its id alone, so adding or removing another tenant never changes it.
+ */
+export function derivedPriority(tenantId: string): number {
+  const slots = ADVANCED_PRIORITY_MAX / 10;
+  return 10 * (1 + (createHash('sha256').update(tenantId).digest().readUInt32BE(0) % slots));
+}
+
+/** Where an advanced tenant's rules live: its shard and the priority of its first rule there. */
+export interface AdvancedPlacement {
+  readonly tenantId: string;
+  readonly shard: number;
+  readonly priority: number;
+}
+
+/**
+ * Each advanced tenant's shard and rule priority, from its own entry only: `shard` as configured (default 1, `shared`)
+ * and `priority` as configured or {@link derivedPriority}. Removing a tenant from the list therefore changes no other
+ * tenant's placement; conflicts (a full shard, two tenants on one priority) are configuration errors
+ * ({@link placementProblems}), never a silent renumbering.
+ */
+export function advancedPlacements(config: Pick<RegionFlipConfig, 'tenants'>): AdvancedPlacement[] {
+  return config.tenants
+    .filter((t) => t.tier === 'advanced')
+    .map((t) => ({ tenantId: t.id, shard: t.shard ?? 1, priority: t.priority ?? derivedPriority(t.id) }));
+}
+
+/** A placement conflict, with the tenant whose entry needs a change (index into `tenants`) and the fix. */
+export interface PlacementProblem {
+  readonly tenantIndex: number;
+  readonly field: 'shard' | 'priority';
+  readonly message: string;
+}
+
+export function placementProblems(config: Pick<RegionFlipConfig, 'tenants' | 'sharding'>): PlacementProblem[] {
+  const perShard = config.sharding.advancedTenantsPerLoadBalancer;
+  const indexOf = new Map(config.tenants.map((t, i) => [t.id, i]));
+  const problems: PlacementProblem[] = [];
+  const placements = advancedPlacements(config);
+  for (const shard of new Set(placements.map((p) => p.shard))) {
+    const placed = placements.filter((p) => p.shard === shard);
+    const label = shardLabel(shard);
+    if (placed.length > perShard) {
+      const over = placed.slice(perShard).map((p) => p.tenantId);
+      problems.push({
+        tenantIndex: indexOf.get(over[0]!)!,
+        field: 'shard',
+        message:
+          `shard ${shard} ("${label}") carries ${placed.length} advanced tenants, at most ` +
+          `sharding.advancedTenantsPerLoadBalancer = ${perShard} fit; set "shard" to another number on ` +
+          `${over.map((id) => `"${id}"`).join(', ')} (only the tenants you move change load balancer)`,
+      });
+    }
+    const taken = new Map<number, string>();
+    for (const p of placed) {
+      const holder = taken.get(p.priority);
+      if (holder === undefined) {
+        taken.set(p.priority, p.tenantId);
+        continue;
+      }
+      let free = p.priority;
+      while (placed.some((q) => q.priority === free)) free = (free % ADVANCED_PRIORITY_MAX) + 10;
+      problems.push({
+        tenantIndex: indexOf.get(p.tenantId)!,
+        field: 'priority',
+        message:
+          `advanced tenants "${holder}" and "${p.tenantId}" both take listener rule priority ${p.priority} on shard ` +
+          `"${label}" (pinned, or derived from the tenant id); set "priority: ${free}" on "${p.tenantId}" (a free ` +
+          `multiple of 10 up to ${ADVANCED_PRIORITY_MAX})`,
+      });
+    }
+  }
+  return problems;
+}
+
 /**
  * The shared load balancers of a Region, derived from the configuration: the ONE place that decides which shard an
  * advanced tenant is on. The CDK app builds a load balancer, endpoint and routing record per shard from it, the
  * local environment provisions the same records (failover/switch/records.ts), and the Lambda may change their names.
- * Always at least shard 0, even without basic or advanced tenants.
+ * Shard 1 always exists (it carries the pool); a further shard exists while some advanced tenant is placed on it.
  */
 export function sharedShards(config: Pick<RegionFlipConfig, 'tenants' | 'sharding'>): SharedShard[] {
-  const perShard = config.sharding.advancedTenantsPerLoadBalancer;
-  const advanced = config.tenants.filter((t) => t.tier === 'advanced').map((t) => t.id);
-  const count = Math.max(1, Math.ceil(advanced.length / perShard));
-  return Array.from({ length: count }, (_, index) => ({
-    index,
-    label: index === 0 ? SHARED_LABEL : `${SHARED_LABEL}-${index + 1}`,
-    basicTenantIds: index === 0 ? config.tenants.filter((t) => t.tier === 'basic').map((t) => t.id) : [],
-    advancedTenantIds: advanced.slice(index * perShard, (index + 1) * perShard),
+  const placements = advancedPlacements(config);
+  const numbers = [...new Set([1, ...placements.map((p) => p.shard)])].sort((a, b) => a - b);
+  return numbers.map((number) => ({
+    number,
+    label: shardLabel(number),
+    basicTenantIds: number === 1 ? config.tenants.filter((t) => t.tier === 'basic').map((t) => t.id) : [],
+    advancedTenantIds: placements.filter((p) => p.shard === number).map((p) => p.tenantId),
   }));
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ADVANCED_PRIORITY_MAX, placementProblems } from './names';
 
 /**
  * The one configuration of a RegionFlip deployment. The CDK app, the local two-Region environment, the CLI and
@@ -23,6 +24,21 @@ export const tenantSchema = z
     }),
     tier: tierSchema,
     name: z.string().min(1).optional(),
+    /**
+     * Advanced tenants only: the shared load balancer it is on (1 = `shared`, n = `shared-<n>`; default 1) and the
+     * priority of its first listener rule there (default derived from its id). Pinned per tenant, so removing another
+     * tenant never moves it (names.ts `advancedPlacements`). At most 50 shards: ALBs per Region (ELB quotas, default).
+     */
+    shard: z.number().int().min(1).max(50).optional(),
+    priority: z
+      .number()
+      .int()
+      .min(10)
+      .max(ADVANCED_PRIORITY_MAX)
+      .multipleOf(10, {
+        message: `must be a multiple of 10 from 10 to ${ADVANCED_PRIORITY_MAX} (each tenant has 3 rules)`,
+      })
+      .optional(),
   })
   .strict();
 export type Tenant = z.infer<typeof tenantSchema>;
@@ -235,7 +251,19 @@ export const configSchema = z
         });
       }
       seen.add(t.id);
+      for (const field of ['shard', 'priority'] as const) {
+        if (t[field] !== undefined && t.tier !== 'advanced') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', i, field],
+            message: `tenant "${t.id}" is ${t.tier}: only advanced tenants sit on a shared load balancer by "${field}"; remove it`,
+          });
+        }
+      }
     });
+    for (const problem of placementProblems(cfg)) {
+      ctx.addIssue({ code: 'custom', path: ['tenants', problem.tenantIndex, problem.field], message: problem.message });
+    }
     // A bucket the app creates lives in one of its own stacks; an existing bucket may be anywhere.
     const { destination } = cfg.logs;
     const logRegion = destination.type === 's3' && !destination.bucketName ? destination.region : undefined;

@@ -70,7 +70,7 @@ export type AlarmRole = 'failover-trigger' | 'probe' | 'tenant' | 'monitor';
 export interface MetricAlarmDefinition {
   readonly name: string;
   readonly kind: AlarmKind | TenantAlarmKind | 'probe' | 'request-volume';
-  /** Set on the alarms of a further shared load balancer (`shared-2`, …); absent for shard 0. */
+  /** Set on the alarms of a further shared load balancer (`shared-2`, …); absent for shard 1 (`shared`). */
   readonly shard?: string;
   /** What a transition of this alarm is for (README alarm table). */
   readonly role: AlarmRole;

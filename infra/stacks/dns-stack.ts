@@ -56,7 +56,7 @@ export class DnsStack extends Stack {
 
     const shards = sharedShards(config);
     for (const shard of shards) {
-      // Shard 0 keeps the construct id of the single shared record (renaming it would replace the record).
+      // Shard 1 keeps the construct id of the single shared record (renaming it would replace the record).
       new CnameRecord(
         this,
         shard.label === SHARED_LABEL ? 'SharedRoutingRecord' : `SharedRoutingRecord-${shard.label}`,
@@ -65,7 +65,7 @@ export class DnsStack extends Stack {
           recordName: names.tenantRecord(shard.label),
           domainName: names.premiumRegionalRecord(shard.label, activeRegion),
           ttl,
-          comment: `routing record: moved by the failover switch (${shard.index === 0 ? 'basic and advanced tenants' : `the advanced tenants of ${shard.label}`})`,
+          comment: `routing record: moved by the failover switch (${shard.number === 1 ? 'basic and advanced tenants' : `the advanced tenants of ${shard.label}`})`,
         },
       );
     }

@@ -13,7 +13,7 @@ import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { namesFor, otherRegion, type SharedShard, sharedShards } from '../../failover/config/names';
+import { namesFor, otherRegion, POOL_PRIORITY_BASE, type SharedShard, sharedShards } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { FailoverFunction } from '../constructs/failover-function';
 import { ImageScanning } from '../constructs/image-scanning';
@@ -55,7 +55,7 @@ export interface RegionStackProps extends StackProps {
  * subscribed to both Regions' alarm topics) and the Region's dashboard.
  *
  * Per-tenant resources live in tenant stacks (TenantStack), one per advanced or premium tenant and Region:
- * - basic: the pooled services here, on shard 0, shared by every basic tenant;
+ * - basic: the pooled services here, on shard 1 (`shared`), shared by every basic tenant;
  * - advanced: dedicated services per tenant (its tenant stack) on the shared cluster, reached by host-header rules on
  *   its shard's load balancer;
  * - premium: a dedicated cluster, load balancer and endpoint record per tenant (its tenant stack).
@@ -63,7 +63,7 @@ export interface RegionStackProps extends StackProps {
 export class RegionStack extends Stack {
   readonly vpc: Vpc;
   readonly sharedCluster: Cluster;
-  /** Shard 0's load balancer (the pool and the first advanced tenants). */
+  /** Shard 1's load balancer (the pool and the first advanced tenants). */
   readonly sharedLoadBalancer: ApplicationLoadBalancer;
   /** Every shared load balancer, in shard order; advanced tenant stacks add their rules to their shard's listener. */
   readonly shards: readonly {
@@ -130,7 +130,7 @@ export class RegionStack extends Stack {
     };
     this.vpc = vpc;
 
-    // The shared load balancers (names.ts `sharedShards`): shard 0 keeps the construct ids of the single shared load
+    // The shared load balancers (names.ts `sharedShards`): shard 1 keeps the construct ids of the single shared load
     // balancer (construct ids are a contract: renaming replaces the resource).
     this.sharedCluster = newCluster(this, 'SharedCluster', vpc);
     const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
@@ -138,7 +138,7 @@ export class RegionStack extends Stack {
       zoneName: names.zone,
     });
     this.shards = sharedShards(config).map((shard) => {
-      const suffix = shard.index === 0 ? '' : `-${shard.label}`;
+      const suffix = shard.number === 1 ? '' : `-${shard.label}`;
       const { alb, listener } = newLoadBalancer(this, `SharedLoadBalancer${suffix}`, {
         vpc,
         accessLogs,
@@ -161,7 +161,7 @@ export class RegionStack extends Stack {
         'the tenants list has no basic tenant: the Region alarms watch the pooled services on the shared load balancer; add a basic tenant',
       );
     }
-    // Rule priorities 10-999 of a shared listener belong to its advanced tenants (10 per tenant), 1000+ to the pool.
+    // Rule priorities 10-40,002 of a shared listener belong to its advanced tenants (names.ts), the pool's come after.
     const pool = new TenantServices(this, 'Pool', {
       ...this.serviceDefaults,
       executionRole: newTaskExecutionRole(this, 'TaskExecutionRole'),
@@ -171,7 +171,7 @@ export class RegionStack extends Stack {
       unit: 'pool',
       tenantIds: basic.map((t) => t.id),
       // After every advanced tenant's host rules: the pool answers any other host.
-      priorityBase: 1000,
+      priorityBase: POOL_PRIORITY_BASE,
     });
 
     this.detection = new RegionDetection(this, 'Detection', {

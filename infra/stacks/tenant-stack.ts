@@ -2,7 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { namesFor, sharedShards } from '../../failover/config/names';
+import { advancedPlacements, namesFor } from '../../failover/config/names';
 import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
 import { TenantDetection } from '../constructs/region-detection';
 import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
@@ -24,7 +24,7 @@ export interface TenantStackProps extends StackProps {
  * Region's size is not bounded by CloudFormation's 500 resources per stack and onboarding a tenant deploys a new stack
  * without touching the other tenants' stacks. It references the Region stack (never the other way round):
  * - advanced: the Order/Product/User services on the shared cluster, their target groups and host-header rules on
- *   the listener of the tenant's shard (names.ts `sharedShards`);
+ *   the listener of the tenant's shard at its pinned priority (names.ts `advancedPlacements`);
  * - premium: a silo — its own cluster, load balancer (with its own access log bucket), services, regional endpoint
  *   record and alarms (TenantDetection, publishing to the Region's alarm topic).
  */
@@ -42,16 +42,18 @@ export class TenantStack extends Stack {
     };
 
     if (tenant.tier === 'advanced') {
-      const shards = sharedShards(config);
-      const shard = shards.find((s) => s.advancedTenantIds.includes(tenant.id));
-      if (!shard) throw new Error(`advanced tenant "${tenant.id}" is in no shard: it must be listed in the config`);
+      const placement = advancedPlacements(config).find((p) => p.tenantId === tenant.id);
+      const shard = regional.shards.find((s) => s.shard.number === placement?.shard);
+      if (!placement || !shard) {
+        throw new Error(`advanced tenant "${tenant.id}" is in no shard: it must be listed in the config`);
+      }
       new TenantServices(this, 'Services', {
         ...defaults,
         cluster: regional.sharedCluster,
-        listener: regional.shards[shard.index]!.listener,
+        listener: shard.listener,
         hostHeaders: [names.tenantRecord(tenant.id)],
-        // Priorities 10-999 of the shard's listener, 10 per tenant (the pool's start at 1000).
-        priorityBase: 10 + shard.advancedTenantIds.indexOf(tenant.id) * 10,
+        // Pinned per tenant (names.ts `advancedPlacements`): another tenant's removal never renumbers these rules.
+        priorityBase: placement.priority,
       });
       return;
     }

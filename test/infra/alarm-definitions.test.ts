@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { parseConfig } from '../../failover/config/load';
 import { namesFor } from '../../failover/config/names';
 import { metricMathOf, probeAlarm, queryValue, regionAlarms, tenantAlarms } from '../../infra/alarms/definitions';
@@ -39,6 +40,27 @@ describe('the alarm definitions', () => {
     expect(queryValue(q, v)).toBe(50);
     expect(queryValue(q, values({}))).toBeUndefined();
     expect(metricMathOf(q)?.result.expression).toBe('MIN([p0, p1])');
+  });
+
+  it("GIVEN 18 targets over the pool's target groups (at least 2 each) WHEN one is unhealthy THEN healthy-hosts does not breach", () => {
+    const def = byKind('healthy-hosts');
+    const groups = ['targetgroup/a/1', 'targetgroup/b/1', 'targetgroup/c/1'];
+    const three = regionAlarms(config, 'us-east-1', { ...lb, targetGroupFullNames: groups }).metricAlarms.find(
+      (a) => a.kind === 'healthy-hosts',
+    )!;
+    expect(def.comparison).toBe('LessThanThreshold');
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 14 }), fc.integer({ min: 2, max: 14 }), fc.nat(2), (a, b, sick) => {
+        fc.pre(a + b <= 16);
+        const sizes = [a, b, 18 - a - b];
+        const v: Record<string, number> = {};
+        groups.forEach((tg, i) => {
+          v[`HealthyHostCount@${tg}`] = sizes[i]! - (i === sick ? 1 : 0);
+          v[`UnHealthyHostCount@${tg}`] = i === sick ? 1 : 0;
+        });
+        expect(queryValue(three.query, values(v))!).toBeGreaterThanOrEqual(three.threshold);
+      }),
+    );
   });
 
   it('GIVEN more target groups than CloudWatch allows metrics WHEN defined THEN the error names the count and the fix', () => {

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { namesFor, routingRecordNames, sharedShards } from '../../failover/config/names';
-import type { RegionFlipConfig } from '../../failover/config/schema';
+import { configSchema, type RegionFlipConfig } from '../../failover/config/schema';
 import { zoneRecords } from '../../failover/switch/records';
 import {
   exportedLogicalIds,
@@ -17,7 +17,12 @@ import {
  * tenant per shared load balancer (two shards), and the sample with a tenant added or removed.
  */
 
-const sharded = (c: RegionFlipConfig): RegionFlipConfig => ({ ...c, sharding: { advancedTenantsPerLoadBalancer: 1 } });
+const sharded = (c: RegionFlipConfig): RegionFlipConfig =>
+  configSchema.parse({
+    ...c,
+    tenants: c.tenants.map((t) => (t.id === 'umbrella' ? { ...t, shard: 2 } : t)),
+    sharding: { advancedTenantsPerLoadBalancer: 1 },
+  });
 
 const synths: Synthesized[] = [];
 const synth = (config: RegionFlipConfig) => {
@@ -36,7 +41,7 @@ describe('two shared load balancers (one advanced tenant each)', () => {
   });
   const names = () => namesFor(s.config);
 
-  it('GIVEN the sharded config WHEN derived THEN shard 0 is "shared" with the pool and shard 1 "shared-2"', () => {
+  it('GIVEN the sharded config WHEN derived THEN shard 1 is "shared" with the pool and shard 2 "shared-2"', () => {
     expect(sharedShards(s.config).map((x) => [x.label, x.basicTenantIds.length, x.advancedTenantIds])).toEqual([
       ['shared', 3, ['initech']],
       ['shared-2', 0, ['umbrella']],
@@ -124,9 +129,57 @@ describe('onboarding and removing a tenant', () => {
           .map((stack) => [stack.stackName, JSON.stringify(normaliseTemplate(Template.fromStack(stack).toJSON()))]),
       ),
     );
+  /** The resources of the DNS and Region stacks, normalised, by "<stack>/<logical id>". */
+  const sharedResources = (s: Synthesized) =>
+    new Map(
+      [s.stacks.dns, ...Object.values(s.stacks.regions)].flatMap((stack) =>
+        Object.entries(normaliseTemplate(Template.fromStack(stack).toJSON()) as { Resources: object }).flatMap(
+          ([section, body]) =>
+            section === 'Resources'
+              ? Object.entries(body as Record<string, unknown>).map(([id, r]) => [
+                  `${stack.stackName}/${id}`,
+                  JSON.stringify(r),
+                ])
+              : [[`${stack.stackName}/${section}`, JSON.stringify(body)]],
+        ),
+      ),
+    );
+  let base: Synthesized;
   let before: Map<string, string>;
   beforeAll(() => {
-    before = tenantTemplates(synth(sampleConfig()));
+    base = synth(sampleConfig());
+    before = tenantTemplates(base);
+  });
+
+  it('GIVEN a new premium tenant WHEN synthesised THEN the DNS and Region stacks change only by its routing record, the Lambda permission to move it and the zone id export', () => {
+    const after = synth(
+      sampleConfig((c) => ({ ...c, tenants: [...c.tenants, { id: 'bigco', tier: 'premium' as const }] })),
+    );
+    const was = sharedResources(base);
+    const now = sharedResources(after);
+    const changed = [...new Set([...was.keys(), ...now.keys()])].filter((k) => was.get(k) !== now.get(k)).sort();
+    const policy = (region: string) =>
+      Object.keys(Template.fromStack(after.stacks.regions[region]!).findResources('AWS::IAM::Policy')).find((id) =>
+        JSON.stringify(Template.fromStack(after.stacks.regions[region]!).toJSON().Resources[id]).includes(
+          `bigco.${after.config.dns.zoneName}`,
+        ),
+      );
+    const routingRecord = Object.entries(Template.fromStack(after.stacks.dns).findResources('AWS::Route53::RecordSet'))
+      .filter(([, r]) => r.Properties.Name === `bigco.${after.config.dns.zoneName}.`)
+      .map(([id]) => id);
+    expect(routingRecord).toHaveLength(1);
+    // Justified in infra/README.md ("Onboarding a tenant"): the zone's routing record, the Lambda's least-privilege
+    // record list, and the cross-Region export of the zone id that the new us-west-2 tenant stack reads.
+    const exportWriter = [...now.keys()].find((k) => k.startsWith('regionflip-dns/ExportsWriteruswest2'));
+    expect(exportWriter).toBeDefined();
+    expect(changed).toEqual(
+      [
+        exportWriter,
+        `regionflip-dns/${routingRecord[0]}`,
+        `regionflip-us-east-1/${policy('us-east-1')}`,
+        `regionflip-us-west-2/${policy('us-west-2')}`,
+      ].sort(),
+    );
   });
 
   it('GIVEN a new advanced and a new premium tenant WHEN synthesised THEN two stacks per Region appear and no other tenant stack changes', () => {
@@ -147,6 +200,20 @@ describe('onboarding and removing a tenant', () => {
     ]);
     for (const [name, template] of before)
       expect({ name, same: after.get(name) === template }).toEqual({ name, same: true });
+  });
+
+  it('GIVEN the first advanced tenant removed WHEN synthesised THEN the later advanced tenant keeps its stack, shard and rule priorities', () => {
+    const after = tenantTemplates(
+      synth(sampleConfig((c) => ({ ...c, tenants: c.tenants.filter((t) => t.id !== 'initech') }))),
+    );
+    expect([...before.keys()].filter((name) => !after.has(name)).sort()).toEqual([
+      'regionflip-us-east-1-tenant-initech',
+      'regionflip-us-west-2-tenant-initech',
+    ]);
+    for (const region of ['us-east-1', 'us-west-2']) {
+      const name = `regionflip-${region}-tenant-umbrella`;
+      expect({ name, same: after.get(name) === before.get(name) }).toEqual({ name, same: true });
+    }
   });
 
   it('GIVEN a premium tenant removed WHEN synthesised THEN its stacks go and no other tenant stack changes', () => {
