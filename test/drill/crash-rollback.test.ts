@@ -9,6 +9,7 @@ import { recoverDrill } from '../../chaos/drill/recover';
 import { isAlive } from '../../chaos/env/env-state';
 import { createAwsClients } from '../../failover/aws/clients';
 import { activeDrill } from '../../failover/state/drill-marker';
+import { waitFor } from '../support/env';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -18,16 +19,6 @@ function journalIn(dir: string): { file: string; journal: DrillJournal } | undef
     if (existsSync(file)) return { file, journal: JSON.parse(readFileSync(file, 'utf8')) as DrillJournal };
   }
   return undefined;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('drill rollback after the drill was killed', () => {
