@@ -2,8 +2,10 @@ import { markDrillEnded } from '../../failover/state/drill-marker';
 import type { FaultUndo, RestoreOps } from './driver';
 import type { DrillJournal, StepRecord, UndoAction } from './journal';
 import { resolveRegion } from './load';
-import type { SwitchRecord } from './measure/route53-calls';
+import { countRoute53Calls, type SwitchRecord } from './measure/route53-calls';
+import type { RunEvents } from './run-events';
 import type { Rollback, RollbackKind } from './schema';
+import { message } from './stop';
 
 /** Which rollback lifts which fault. */
 function rollbackKindOf(undo: FaultUndo): RollbackKind {
@@ -18,7 +20,6 @@ function rollbackKindOf(undo: FaultUndo): RollbackKind {
 }
 
 const isFault = (u: UndoAction): u is FaultUndo => u.kind === 'fault';
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export interface RestoreOutcome {
   readonly failback?: SwitchRecord;
@@ -144,4 +145,40 @@ export async function restore(
   journal.rollbackVerified = problems.length === 0;
   save();
   return { failback, problems };
+}
+
+/**
+ * The runner's rollbacks: `restore` under the run's events; a failback's Route 53 calls join the drill's measurements.
+ * Never throws: a rollback that fails says how to finish it.
+ */
+export async function runRollbacks(
+  driver: RestoreOps,
+  journal: DrillJournal,
+  rollbacks: readonly Rollback[],
+  save: () => void,
+  events: RunEvents,
+  journalFile: string,
+): Promise<void> {
+  events.start('rollback', 'Roll back');
+  const failback: SwitchRecord[] = [];
+  try {
+    const outcome = await restore(driver, journal, rollbacks, save, (t) => events.note('rollback', t));
+    if (outcome.failback) failback.push(outcome.failback);
+    events.end(
+      'rollback',
+      journal.rollbackVerified ? 'succeeded' : 'failed',
+      journal.rollbackVerified ? 'Rolled back and verified' : `Roll back NOT verified: ${outcome.problems.join('; ')}`,
+    );
+  } catch (err) {
+    journal.rollbackVerified = false;
+    events.end(
+      'rollback',
+      'failed',
+      `Roll back failed: ${message(err)} — run \`regionflip drill rollback --journal ${journalFile}\``,
+    );
+  }
+  if (journal.measurements && failback.length > 0) {
+    const switches = [...journal.measurements.switches, ...failback];
+    journal.measurements = { ...journal.measurements, switches, route53: countRoute53Calls(switches) };
+  }
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DrillClock } from '../../chaos/drill/clock';
 import type { DrillDriver, FaultUndo } from '../../chaos/drill/driver';
 import { parseDrill } from '../../chaos/drill/load';
 import { runDrill } from '../../chaos/drill/runner';
@@ -110,6 +111,21 @@ function fakeDriver(
   return { driver, calls };
 }
 
+/** A clock that only moves when the runner sleeps: a 30 s hold takes no wall time. */
+function virtualClock(startAt: number): DrillClock & { slept: number } {
+  let now = startAt;
+  return {
+    slept: 0,
+    now: () => now,
+    async sleep(ms) {
+      now += ms;
+      this.slept += ms;
+      // Still yield, as a real sleep does, so the drill's other work (traffic, probes) gets its turn.
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
 describe('drill runner (fake driver)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drill-runner-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,6 +176,31 @@ describe('drill runner (fake driver)', () => {
     expect(run.journal.undo).toEqual([]);
     expect(run.journal.rollbackVerified).toBe(true);
     expect(calls.markerWrites).toEqual(['PutCommand', 'DeleteCommand']);
+  });
+
+  it('GIVEN a virtual clock WHEN a drill holds a fault for 30 s THEN the hold runs on that clock and the journal is stamped by it', async () => {
+    const { driver, calls } = fakeDriver(defaultRouting(config.regions.primary, true));
+    const startAt = Date.UTC(2030, 0, 1, 12, 0, 0);
+    const clock = virtualClock(startAt);
+    const run = await runDrill({
+      drill: parseDrill(DRILL),
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => driver,
+      clock,
+    });
+    expect(run.journal.status).toBe('completed');
+    expect(run.journal.startedAt).toBe(startAt);
+    const [fault, hold] = run.journal.steps;
+    expect(fault?.startedAt).toBeGreaterThanOrEqual(startAt);
+    // The hold is 30 s of the injected clock, whatever the wall clock did meanwhile.
+    expect(hold?.detail).toBe('waited 30 s');
+    expect((hold?.endedAt ?? 0) - (hold?.startedAt ?? 0)).toBeGreaterThanOrEqual(30_000);
+    expect(clock.slept).toBeGreaterThanOrEqual(30_000);
+    expect(run.journal.endedAt).toBeGreaterThanOrEqual(startAt + 30_000);
+    expect(calls.lifted).toEqual(['region-outage']);
+    expect(run.journal.rollbackVerified).toBe(true);
   });
 
   it('GIVEN replication still draining right after the rollback WHEN it catches up within the settle time THEN the drill has not deviated', async () => {
