@@ -6,6 +6,7 @@ import { judgeExpectations } from './expectations';
 import { SteadyStateHypothesis } from './hypothesis';
 import { type DrillJournal, JOURNAL_FILE, persistJournal, rememberLastJournal, reportDirFor } from './journal';
 import { measureDrill } from './measure/drill-measure';
+import { trafficSeries } from './measure/series';
 import { DrillMethod } from './method';
 import { type DrillProgress, silentProgress } from './progress';
 import { drillPassed } from './report/timeline';
@@ -192,6 +193,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     events.end('steady-after', 'skipped');
   }
   await traffic.stop();
+  if (journal.measurements) journal.measurements = { ...journal.measurements, series: trafficSeries(traffic.samples) };
 
   if (journal.measurements) journal.expectations = judgeExpectations(drill.expectations, journal.measurements, target);
   journal.endedAt = clock.now();

@@ -56,12 +56,14 @@ export async function measureDrill(
   let rtoFloorMeasured: DrillMeasurements['rtoFloor'];
   let tenantRecoveryMs: Record<string, number | undefined> | undefined;
   let rpo: DrillMeasurements['rpo'];
+  let alarmsFired: DrillMeasurements['alarmsFired'];
   let lost: readonly AcknowledgedWrite[] = [];
   const firstFailover = failovers[0];
   if (faultedRegion !== undefined && faultAt !== undefined && firstFailover !== undefined) {
     const healthy = otherRegion(config, faultedRegion);
     const alarmAt = await driver.alarmFiredAt(faultedRegion, faultAt);
     const switchedAt = firstFailover.at.getTime();
+    alarmsFired = await driver.alarmsFired?.(faultAt, switchedAt);
     const d = firstFailover.durationsMs;
     const dnsInSyncAt = d ? switchedAt - d.verify : switchedAt;
     rto = rtoBreakdown({
@@ -112,6 +114,7 @@ export async function measureDrill(
     rto,
     rtoFloor: rtoFloorMeasured,
     tenantRecoveryMs,
+    alarmsFired,
     clientsPerTenant: drill.traffic.clientsPerTenant,
     rpo,
     clientErrorWindow: errorWindow(traffic.samples, methodStartedAt),

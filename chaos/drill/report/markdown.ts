@@ -1,5 +1,6 @@
 import type { DrillJournal } from '../journal';
 import { describeRtoFloor } from '../measure/rto-floor';
+import { utcTime } from './charts';
 import { drillPassed, formatSeconds, timelineBars } from './timeline';
 
 /** Mermaid gantt task names end at ":" and comments start at "#" or "%%". */
@@ -44,7 +45,7 @@ export function markdownReport(journal: DrillJournal): string {
     '',
     `**${passed ? 'PASSED' : 'FAILED'}** — status \`${journal.status}\`, deviated: ${journal.deviated ? 'yes' : 'no'}, ` +
       `rollback verified: ${journal.rollbackVerified ? 'yes' : 'no'}, target \`${journal.target}\`, ` +
-      `started ${new Date(journal.startedAt).toISOString()}, ` +
+      `started ${new Date(journal.startedAt).toISOString()} (all times UTC), ` +
       `took ${formatSeconds((journal.endedAt ?? journal.startedAt) - journal.startedAt)}.`,
   ];
   if (journal.drill.description) out.push('', journal.drill.description.trim());
@@ -72,6 +73,20 @@ export function markdownReport(journal: DrillJournal): string {
     out.push('', `## RTO: ${formatSeconds(m.rto.rtoMs)}`, '', '| stage | duration |', '| --- | --- |');
     for (const s of m.rto.stages) out.push(`| ${s.label} | ${formatSeconds(s.ms)} |`);
     if (m.rtoFloor) out.push('', `RTO ${describeRtoFloor(m.rto.rtoMs, m.rtoFloor)}.`);
+    if (m.alarmsFired) {
+      out.push(
+        '',
+        '### Alarms that fired, fault → failover',
+        '',
+        '| time (UTC) | after the fault | Region | alarm | kind |',
+        '| --- | ---: | --- | --- | --- |',
+      );
+      for (const a of m.alarmsFired) {
+        out.push(
+          `| ${utcTime(a.at)} | ${formatSeconds(a.at - m.rto.faultAt)} | ${a.region} | ${cell(a.alarm)} | ${a.composite ? 'composite (Region health)' : 'child / probe alarm'} |`,
+        );
+      }
+    }
     if (m.tenantRecoveryMs) {
       out.push(
         '',
@@ -129,10 +144,16 @@ export function markdownReport(journal: DrillJournal): string {
     }
   }
   out.push('', '## Timeline', '', ...mermaidTimeline(journal));
-  out.push('', '## Steps', '', '| step | type | status | took | detail |', '| --- | --- | --- | ---: | --- |');
+  out.push(
+    '',
+    '## Steps',
+    '',
+    '| step | type | status | started (UTC) | took | detail |',
+    '| --- | --- | --- | --- | ---: | --- |',
+  );
   for (const s of [...journal.steps, ...journal.rollbacks]) {
     out.push(
-      `| ${cell(s.name)} | ${s.type} | ${s.status} | ${formatSeconds(s.endedAt === undefined ? undefined : s.endedAt - s.startedAt)} | ${cell(s.detail ?? '')} |`,
+      `| ${cell(s.name)} | ${s.type} | ${s.status} | ${utcTime(s.startedAt)} | ${formatSeconds(s.endedAt === undefined ? undefined : s.endedAt - s.startedAt)} | ${cell(s.detail ?? '')} |`,
     );
   }
   return `${out.join('\n')}\n`;
