@@ -1,4 +1,5 @@
 import { markDrillEnded } from '../../failover/state/drill-marker';
+import { type DrillClock, systemDrillClock } from './clock';
 import type { FaultUndo, RestoreOps } from './driver';
 import type { DrillJournal, StepRecord, UndoAction } from './journal';
 import { resolveRegion } from './load';
@@ -38,12 +39,13 @@ export async function restore(
   rollbacks: readonly Rollback[],
   save: () => void,
   note: (text: string) => void = () => {},
+  clock: DrillClock = systemDrillClock,
 ): Promise<RestoreOutcome> {
   const injected = journal.undo.filter(isFault);
   const problems: string[] = [];
   let failback: SwitchRecord | undefined;
   const run = async (name: string, action: () => Promise<string>) => {
-    const record: StepRecord = { name, type: 'rollback', startedAt: Date.now(), status: 'running' };
+    const record: StepRecord = { name, type: 'rollback', startedAt: clock.now(), status: 'running' };
     journal.rollbacks.push(record);
     // Every undo is in the journal as it happens: running now, then its outcome.
     save();
@@ -56,7 +58,7 @@ export async function restore(
       record.detail = message(err);
       problems.push(`${name}: ${message(err)}`);
     } finally {
-      record.endedAt = Date.now();
+      record.endedAt = clock.now();
       save();
     }
   };
@@ -66,7 +68,7 @@ export async function restore(
         const detail =
           undo.fault.kind === 'automation-disable'
             ? await ops.store
-                .setAutomation(true, `drill ${journal.runId} rollback`, `drill:${journal.runId}`, new Date())
+                .setAutomation(true, `drill ${journal.runId} rollback`, `drill:${journal.runId}`, new Date(clock.now()))
                 .then(() => 'automatic failover enabled again')
             : await ops.lift(undo);
         journal.undo = journal.undo.filter((u) => u !== undo);
@@ -158,11 +160,12 @@ export async function runRollbacks(
   save: () => void,
   events: RunEvents,
   journalFile: string,
+  clock: DrillClock,
 ): Promise<void> {
   events.start('rollback', 'Roll back');
   const failback: SwitchRecord[] = [];
   try {
-    const outcome = await restore(driver, journal, rollbacks, save, (t) => events.note('rollback', t));
+    const outcome = await restore(driver, journal, rollbacks, save, (t) => events.note('rollback', t), clock);
     if (outcome.failback) failback.push(outcome.failback);
     events.end(
       'rollback',

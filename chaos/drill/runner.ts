@@ -172,7 +172,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
     events.end('measure', 'skipped');
   }
 
-  await runRollbacks(driver, journal, drill.rollbacks, save, events, journalFile);
+  await runRollbacks(driver, journal, drill.rollbacks, save, events, journalFile, clock);
 
   // Stopped by a signal, the drill ends once its rollback is verified: whoever pressed Ctrl-C wants out, not a probe.
   if (journal.steadyStateBefore?.met && !opts.signal?.aborted) {

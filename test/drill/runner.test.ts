@@ -199,6 +199,9 @@ describe('drill runner (fake driver)', () => {
     expect((hold?.endedAt ?? 0) - (hold?.startedAt ?? 0)).toBeGreaterThanOrEqual(30_000);
     expect(clock.slept).toBeGreaterThanOrEqual(30_000);
     expect(run.journal.endedAt).toBeGreaterThanOrEqual(startAt + 30_000);
+    // The rollbacks are stamped by the same clock: after the hold, in order.
+    expect(run.journal.rollbacks.length).toBeGreaterThan(0);
+    for (const r of run.journal.rollbacks) expect(r.startedAt).toBeGreaterThanOrEqual(hold?.endedAt ?? Infinity);
     expect(calls.lifted).toEqual(['region-outage']);
     expect(run.journal.rollbackVerified).toBe(true);
   });
