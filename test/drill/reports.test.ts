@@ -293,6 +293,13 @@ describe('reports people want to read', () => {
     expect(htmlReport(journal(measurements()))).toContain('Alarms that fired: not recorded for this target.');
   });
 
+  it('GIVEN traffic per tier WHEN reported in Markdown THEN each tier says how low its success went, when, and when it left the primary', () => {
+    const md = markdownReport(rich());
+    // premium: its one request at 00:00:02.6 failed (0 %), the next was answered by us-west-2 at 00:00:07.6.
+    expect(md).toMatch(/\| premium \| 0\.0 % \| 00:00:02\.[0-9]Z \| 00:00:02\.[0-9]Z \| 00:00:07\.[0-9]Z \|/);
+    expect(md).toMatch(/\| basic \| 100\.0 % \| 00:00:01\.[0-9]Z \| no failure \| 00:00:07\.[0-9]Z \|/);
+  });
+
   it('GIVEN traffic per tier WHEN reported in HTML THEN each tier has a chart of success rate and serving Region, fault and recovery marked', () => {
     const page = htmlReport(rich());
     expect(page).toContain('aria-label="premium: success rate and serving Region"');

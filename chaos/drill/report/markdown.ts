@@ -1,5 +1,7 @@
 import type { DrillJournal } from '../journal';
+import type { DrillMeasurements } from '../measure/measurements';
 import { describeRtoFloor } from '../measure/rto-floor';
+import type { SeriesPoint } from '../measure/series';
 import { utcTime } from './charts';
 import { drillPassed, formatSeconds, timelineBars } from './timeline';
 
@@ -143,6 +145,7 @@ export function markdownReport(journal: DrillJournal): string {
       );
     }
   }
+  if (m?.series) out.push('', ...tierSeriesSummary(m));
   out.push('', '## Timeline', '', ...mermaidTimeline(journal));
   out.push(
     '',
@@ -157,4 +160,31 @@ export function markdownReport(journal: DrillJournal): string {
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The per-tier charts of the HTML page, in words: how low each tier's success went, when, and when it moved. */
+function tierSeriesSummary(m: DrillMeasurements): string[] {
+  const series = m.series;
+  if (!series) return [];
+  const out = [
+    `### Clients over time, per tier (${formatSeconds(series.bucketMs)} buckets)`,
+    '',
+    `| tier | lowest success | at (UTC) | last failure by (UTC) | first answered outside ${m.initialRegion} (UTC) |`,
+    '| --- | ---: | --- | --- | --- |',
+  ];
+  for (const [tier, points] of Object.entries(series.tiers)) {
+    const answered = (points ?? []).filter((p) => p.requests > 0);
+    const lowest = answered.reduce<SeriesPoint | undefined>(
+      (low, p) => (low === undefined || p.ok / p.requests < low.ok / low.requests ? p : low),
+      undefined,
+    );
+    const lastFailure = answered.filter((p) => p.ok < p.requests).at(-1);
+    const moved = answered.find((p) => Object.keys(p.byRegion).some((r) => r !== m.initialRegion));
+    out.push(
+      `| ${tier} | ${lowest ? `${((lowest.ok / lowest.requests) * 100).toFixed(1)} %` : '—'} | ${lowest ? utcTime(lowest.at) : '—'} | ${
+        lastFailure ? utcTime(lastFailure.at + series.bucketMs) : 'no failure'
+      } | ${moved ? utcTime(moved.at) : 'never'} |`,
+    );
+  }
+  return out;
 }
