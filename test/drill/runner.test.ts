@@ -206,6 +206,35 @@ describe('drill runner (fake driver)', () => {
     expect(run.journal.rollbackVerified).toBe(true);
   });
 
+  it('GIVEN a flapping-alarm step WHEN the method runs it on a virtual clock THEN each cycle injects a service outage, holds it, lifts it and holds the up time', async () => {
+    const { driver, calls } = fakeDriver(defaultRouting(config.regions.primary, true));
+    const clock = virtualClock(Date.UTC(2030, 0, 1));
+    const flapping = DRILL.replace(
+      /method:[\s\S]*expectations:/,
+      `method:
+  - type: action
+    name: primary goes down and up repeatedly
+    fault: { kind: alarm-flap, region: primary, cycles: 3, down: 4s, up: 3s }
+expectations:`,
+    );
+    expect(flapping).toContain('cycles: 3');
+    const run = await runDrill({
+      drill: parseDrill(flapping),
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => driver,
+      clock,
+    });
+    const [step] = run.journal.steps;
+    expect(step?.detail).toBe('3 outage cycles done');
+    expect(calls.faults).toEqual(Array(3).fill(`${config.regions.primary}:outage`));
+    expect(calls.lifted).toEqual(Array(3).fill('service-outage'));
+    // Three cycles of 4 s down and 3 s up, on the injected clock.
+    expect((step?.endedAt ?? 0) - (step?.startedAt ?? 0)).toBeGreaterThanOrEqual(21_000);
+    expect(run.journal.undo).toEqual([]);
+  });
+
   it('GIVEN replication still draining right after the rollback WHEN it catches up within the settle time THEN the drill has not deviated', async () => {
     let readsAfterRollback = 0;
     // 6 s of lag for the first reads after the fault was lifted (a loaded machine), then drained.
