@@ -14,6 +14,7 @@ import { route53SwitchFor } from '../../failover/switch/route53-switch';
 import { Route53DnsClient } from '../env/dns';
 import type { ServiceFault } from '../env/types';
 import type { JournalEnvironment, UndoAction } from './journal';
+import type { AlarmTransition } from './measure/measurements';
 import type { SwitchRecord } from './measure/route53-calls';
 import type { DrillTarget } from './schema';
 import type { Resolve, TrafficTenant } from './traffic';
@@ -79,6 +80,8 @@ export interface DrillDriver extends RestoreOps {
   replicationLagMs(): Promise<number | undefined>;
   /** When the Region's health alarm last went to ALARM at or after `since`; undefined if it did not. */
   alarmFiredAt(region: string, since: number): Promise<number | undefined>;
+  /** Every alarm that went to ALARM in [since, until]; absent where the target does not record transitions (AWS). */
+  alarmsFired?(since: number, until: number): Promise<AlarmTransition[]>;
   /** Whether a named alarm is in ALARM now (stop conditions). */
   alarmInAlarm(region: string, alarmName: string): Promise<boolean>;
   /** When the alarm notification for the Region left SNS at or after `since` (undefined where it cannot be seen). */
@@ -187,6 +190,9 @@ export interface ObservedRoutingOptions {
  * one switch's own reader (a non-empty plan = records not on the target); (2) per tenant, a fresh resolver follows its
  * name and a GET /health is sent where the answer points, which must be served by the target Region.
  */
+/** Client probes in flight at once during a rollback's verification: bounded, so a thousand tenants do not flood the target. */
+const PROBES_AT_ONCE = 8;
+
 export async function observedRoutingProblems(opts: ObservedRoutingOptions, region: string): Promise<string[]> {
   const { config } = opts;
   const problems: string[] = [];
@@ -210,21 +216,27 @@ export async function observedRoutingProblems(opts: ObservedRoutingOptions, regi
     hostedZoneId: opts.hostedZoneId,
     loadBalancerUrl: opts.probeBaseUrl,
   });
-  for (const tenant of config.tenants) {
-    const hostname = names.tenantRecord(tenant.id);
+  // One probe per tenant, a few at a time: each is a DNS read and an HTTP call, and waiting for them one by one made
+  // this verification the longest step of a rollback. Problems keep the tenants' order.
+  const probeTenant = async (tenantId: string): Promise<string | undefined> => {
+    const hostname = names.tenantRecord(tenantId);
     try {
       const answer = await dns.resolve(hostname);
-      if (answer.region !== region) {
-        problems.push(`client probe: ${hostname} resolves to ${answer.region}, not ${region}`);
-        continue;
-      }
+      if (answer.region !== region) return `client probe: ${hostname} resolves to ${answer.region}, not ${region}`;
       const res = await fetchImpl(new URL('/health', answer.url), { signal: AbortSignal.timeout(5000) });
       const servedBy = res.headers.get('x-served-by-region') ?? ((await res.json()) as { region?: string }).region;
       if (!res.ok || servedBy !== region) {
-        problems.push(`client probe: ${hostname} answered ${res.status} from ${servedBy ?? 'an unknown Region'}`);
+        return `client probe: ${hostname} answered ${res.status} from ${servedBy ?? 'an unknown Region'}`;
       }
+      return undefined;
     } catch (err) {
-      problems.push(`client probe: ${hostname} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return `client probe: ${hostname} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  };
+  for (let i = 0; i < config.tenants.length; i += PROBES_AT_ONCE) {
+    const batch = config.tenants.slice(i, i + PROBES_AT_ONCE);
+    for (const problem of await Promise.all(batch.map((t) => probeTenant(t.id)))) {
+      if (problem !== undefined) problems.push(problem);
     }
   }
   return problems;

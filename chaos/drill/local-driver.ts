@@ -137,6 +137,15 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       return env.events(since).find((e) => e.type === 'alarm-state' && alarms.includes(e.alarm) && e.state === 'ALARM')
         ?.at;
     },
+    async alarmsFired(since, until) {
+      return env
+        .events(since)
+        .filter(
+          (e): e is Extract<EnvEvent, { type: 'alarm-state' }> =>
+            e.type === 'alarm-state' && e.state === 'ALARM' && e.at <= until,
+        )
+        .map((e) => ({ at: e.at, region: e.region, alarm: e.alarm, composite: e.composite }));
+    },
     async alarmInAlarm(region, alarmName) {
       const last = lastEvent(
         (e): e is Extract<EnvEvent, { type: 'alarm-state' }> =>

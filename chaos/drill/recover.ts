@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { createAwsClients } from '../../failover/aws/clients';
+import { createAwsClients, destroyAwsClients } from '../../failover/aws/clients';
 import { isAlive, killGroup, readEnvStates, removeEnvState } from '../env/env-state';
 import { controlStoreFor, controlTableFor, drillFailback, observedRoutingProblems, type RestoreOps } from './driver';
 import { type DrillJournal, persistJournal, readJournal } from './journal';
@@ -105,14 +105,7 @@ export async function recoverDrill(opts: RecoverOptions = {}): Promise<RecoverRe
     try {
       outcome = await restore(ops, journal, journal.rollbackPlan, save, note);
     } finally {
-      clients.route53.destroy();
-      for (const c of [
-        ...Object.values(clients.dynamodb),
-        ...Object.values(clients.sns),
-        ...Object.values(clients.cloudwatch),
-      ]) {
-        c.destroy();
-      }
+      destroyAwsClients(clients);
     }
     if (!opts.keepProcesses) {
       const states = readEnvStates().filter((s) => s.id === env.envId);

@@ -1,9 +1,12 @@
 import { markDrillEnded } from '../../failover/state/drill-marker';
+import { type DrillClock, systemDrillClock } from './clock';
 import type { FaultUndo, RestoreOps } from './driver';
 import type { DrillJournal, StepRecord, UndoAction } from './journal';
 import { resolveRegion } from './load';
-import type { SwitchRecord } from './measure/route53-calls';
+import { countRoute53Calls, type SwitchRecord } from './measure/route53-calls';
+import type { RunEvents } from './run-events';
 import type { Rollback, RollbackKind } from './schema';
+import { message } from './stop';
 
 /** Which rollback lifts which fault. */
 function rollbackKindOf(undo: FaultUndo): RollbackKind {
@@ -18,7 +21,6 @@ function rollbackKindOf(undo: FaultUndo): RollbackKind {
 }
 
 const isFault = (u: UndoAction): u is FaultUndo => u.kind === 'fault';
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export interface RestoreOutcome {
   readonly failback?: SwitchRecord;
@@ -37,12 +39,13 @@ export async function restore(
   rollbacks: readonly Rollback[],
   save: () => void,
   note: (text: string) => void = () => {},
+  clock: DrillClock = systemDrillClock,
 ): Promise<RestoreOutcome> {
   const injected = journal.undo.filter(isFault);
   const problems: string[] = [];
   let failback: SwitchRecord | undefined;
   const run = async (name: string, action: () => Promise<string>) => {
-    const record: StepRecord = { name, type: 'rollback', startedAt: Date.now(), status: 'running' };
+    const record: StepRecord = { name, type: 'rollback', startedAt: clock.now(), status: 'running' };
     journal.rollbacks.push(record);
     // Every undo is in the journal as it happens: running now, then its outcome.
     save();
@@ -55,7 +58,7 @@ export async function restore(
       record.detail = message(err);
       problems.push(`${name}: ${message(err)}`);
     } finally {
-      record.endedAt = Date.now();
+      record.endedAt = clock.now();
       save();
     }
   };
@@ -65,7 +68,7 @@ export async function restore(
         const detail =
           undo.fault.kind === 'automation-disable'
             ? await ops.store
-                .setAutomation(true, `drill ${journal.runId} rollback`, `drill:${journal.runId}`, new Date())
+                .setAutomation(true, `drill ${journal.runId} rollback`, `drill:${journal.runId}`, new Date(clock.now()))
                 .then(() => 'automatic failover enabled again')
             : await ops.lift(undo);
         journal.undo = journal.undo.filter((u) => u !== undo);
@@ -144,4 +147,41 @@ export async function restore(
   journal.rollbackVerified = problems.length === 0;
   save();
   return { failback, problems };
+}
+
+/**
+ * The runner's rollbacks: `restore` under the run's events; a failback's Route 53 calls join the drill's measurements.
+ * Never throws: a rollback that fails says how to finish it.
+ */
+export async function runRollbacks(
+  driver: RestoreOps,
+  journal: DrillJournal,
+  rollbacks: readonly Rollback[],
+  save: () => void,
+  events: RunEvents,
+  journalFile: string,
+  clock: DrillClock,
+): Promise<void> {
+  events.start('rollback', 'Roll back');
+  const failback: SwitchRecord[] = [];
+  try {
+    const outcome = await restore(driver, journal, rollbacks, save, (t) => events.note('rollback', t), clock);
+    if (outcome.failback) failback.push(outcome.failback);
+    events.end(
+      'rollback',
+      journal.rollbackVerified ? 'succeeded' : 'failed',
+      journal.rollbackVerified ? 'Rolled back and verified' : `Roll back NOT verified: ${outcome.problems.join('; ')}`,
+    );
+  } catch (err) {
+    journal.rollbackVerified = false;
+    events.end(
+      'rollback',
+      'failed',
+      `Roll back failed: ${message(err)} — run \`regionflip drill rollback --journal ${journalFile}\``,
+    );
+  }
+  if (journal.measurements && failback.length > 0) {
+    const switches = [...journal.measurements.switches, ...failback];
+    journal.measurements = { ...journal.measurements, switches, route53: countRoute53Calls(switches) };
+  }
 }

@@ -84,3 +84,15 @@ export function createAwsClients(
     sns: perRegion((r) => new SNSClient(clientConfig(r, target, undefined, timeouts))),
   };
 }
+
+/** Closes every client's sockets, so a short-lived caller (a CLI command, a test) leaves nothing open behind it. */
+export function destroyAwsClients(clients: AwsClients): void {
+  clients.route53.destroy();
+  for (const c of [
+    ...Object.values(clients.dynamodb),
+    ...Object.values(clients.sns),
+    ...Object.values(clients.cloudwatch),
+  ]) {
+    c.destroy();
+  }
+}

@@ -43,9 +43,22 @@ export async function benchDrill(): Promise<DrillBench> {
     const m = run.journal.measurements;
     const rtoMs = m?.rto?.rtoMs;
     if (!run.passed || rtoMs === undefined || !m?.rtoFloor) {
-      throw new Error(
-        `the region-outage drill did not pass (status ${run.journal.status}): ${run.journal.abortReason ?? 'see its report'}`,
-      );
+      // The report directory goes with the bench: say here why it did not pass.
+      const j = run.journal;
+      const why = [
+        j.abortReason,
+        ...(j.expectations ?? [])
+          .filter((e) => !e.passed)
+          .map((e) => `${e.name}: expected ${e.expected}, got ${e.actual}`),
+        j.deviated
+          ? `deviated: ${(j.steadyStateAfter?.probes ?? [])
+              .filter((p) => !p.met)
+              .map((p) => `${p.name} = ${p.value}`)
+              .join('; ')}`
+          : undefined,
+        j.rollbackVerified ? undefined : 'rollback not verified',
+      ].filter((w) => w !== undefined);
+      throw new Error(`the region-outage drill did not pass (status ${j.status}): ${why.join('; ')}`);
     }
     return {
       wallMs: Date.now() - started,

@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { judgeExpectations } from '../../chaos/drill/expectations';
 import type { DrillJournal } from '../../chaos/drill/journal';
 import type { DrillMeasurements } from '../../chaos/drill/measure/measurements';
 import { countRoute53Calls } from '../../chaos/drill/measure/route53-calls';
 import { rtoBreakdown } from '../../chaos/drill/measure/rto';
+import { trafficSeries } from '../../chaos/drill/measure/series';
 import { htmlReport } from '../../chaos/drill/report/html';
 import { junitReport } from '../../chaos/drill/report/junit';
 import { markdownReport } from '../../chaos/drill/report/markdown';
@@ -194,5 +196,166 @@ describe('reports', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('reports people want to read', () => {
+  const floor = {
+    bestMs: 1300,
+    worstMs: 6100,
+    inputs: {
+      periodMs: 1000,
+      datapointsToAlarm: 2,
+      evaluationDelayMs: 300,
+      publishDelayMs: 50,
+      dnsTtlMs: 2000,
+      requestIntervalMs: 750,
+    },
+    position: 'within-floor' as const,
+  };
+  const sample = (tier: 'premium' | 'basic', endedAt: number, region: string | undefined, ok: boolean) => ({
+    tenantId: tier === 'premium' ? 'acme' : 'initech',
+    tier,
+    client: 'c0',
+    kind: 'read' as const,
+    startedAt: endedAt - 10,
+    endedAt,
+    ok,
+    ...(region ? { region } : {}),
+  });
+  const samples = [
+    sample('premium', T0 + 1000, 'us-east-1', true),
+    sample('premium', T0 + 2600, undefined, false),
+    sample('premium', T0 + 7600, 'us-west-2', true),
+    sample('basic', T0 + 1100, 'us-east-1', true),
+    sample('basic', T0 + 7700, 'us-west-2', true),
+  ];
+  const rich = () =>
+    journal(
+      measurements({
+        rtoFloor: floor,
+        alarmsFired: [
+          { at: T0 + 4400, region: 'us-east-1', alarm: 'app-us-east-1-probe-unavailable', composite: false },
+          { at: T0 + 4500, region: 'us-east-1', alarm: 'app-us-east-1-region-unhealthy', composite: true },
+        ],
+        series: trafficSeries(samples),
+      }),
+    );
+
+  it('GIVEN a drill with a recovery WHEN reported in HTML THEN the timeline is zoomed on fault → recovery in UTC and the whole drill is on a strip with the zoom outlined', () => {
+    const page = htmlReport(rich());
+    // Fault at 00:00:02.0, clients recovered at 00:00:07.5: 10 % margin (at least 0.5 s) either side.
+    expect(page).toContain('Timeline: fault → recovery (00:00:01.4Z → 00:00:08.0Z)');
+    const zoomed = page.slice(page.indexOf('aria-label="drill timeline, fault to recovery"'));
+    const zoomedSvg = zoomed.slice(0, zoomed.indexOf('</svg>'));
+    expect(zoomedSvg).toContain('method: take: the primary # down');
+    // Outside the zoom: the steady state (00:00:01.0) and the rollback (00:00:09.0) are left to the strip.
+    expect(zoomedSvg).not.toContain('steady state before');
+    expect(zoomedSvg).not.toContain('rollback: failback');
+    const strip = page.slice(page.indexOf('aria-label="whole drill"'));
+    expect(strip).toMatch(/<rect class="zoom"[^>]*><title>zoomed: 00:00:01\.4Z → 00:00:08\.0Z<\/title>/);
+    expect(strip).toContain('00:00:00.0Z');
+    expect(page).toContain('all times UTC');
+  });
+
+  it('GIVEN a drill without a recovery WHEN reported in HTML THEN the one timeline is the whole drill and there is no strip', () => {
+    const page = htmlReport(journal(measurements({ rto: undefined })));
+    expect(page).toContain('aria-label="drill timeline"');
+    expect(page).not.toContain('aria-label="whole drill"');
+  });
+
+  it('GIVEN an RTO and its floor WHEN reported in HTML THEN the floor range is drawn on the RTO bar of stages', () => {
+    const page = htmlReport(rich());
+    const bar = page.slice(page.indexOf('aria-label="RTO against its floor"'));
+    const svg = bar.slice(0, bar.indexOf('</svg>'));
+    expect(svg).toContain('<title>fault → alarm: 2.50 s</title>');
+    expect(svg).toContain('<title>floor 1.30 s – 6.10 s</title>');
+    expect(svg).toContain('<title>RTO 5.50 s</title>');
+    // The RTO mark sits right of the floor's best case and left of its worst case, as the numbers say.
+    const xOf = (cls: string) => Number(new RegExp(`<rect class="${cls}" x="([\\d.]+)"`).exec(svg)?.[1]);
+    const floorWidth = Number(/<rect class="floor" x="[\d.]+" y="\d+" width="([\d.]+)"/.exec(svg)?.[1]);
+    expect(xOf('rto')).toBeGreaterThan(xOf('floor'));
+    expect(xOf('rto')).toBeLessThan(xOf('floor') + floorWidth);
+  });
+
+  it('GIVEN alarms that fired WHEN reported THEN HTML and Markdown name each child alarm with its UTC time and delay after the fault', () => {
+    const j = rich();
+    const page = htmlReport(j);
+    expect(page).toContain(
+      '<tr><td>00:00:04.4Z</td><td>2.40 s</td><td>us-east-1</td><td>app-us-east-1-probe-unavailable</td><td>child / probe alarm</td></tr>',
+    );
+    expect(page).toContain('<td>app-us-east-1-region-unhealthy</td><td>composite (Region health)</td>');
+    const md = markdownReport(j);
+    expect(md).toContain(
+      '| 00:00:04.4Z | 2.40 s | us-east-1 | app-us-east-1-probe-unavailable | child / probe alarm |',
+    );
+    expect(md).toContain('| take: the primary # down | action | succeeded | 00:00:02.0Z | 0.01 s |  |');
+    expect(htmlReport(journal(measurements()))).toContain('Alarms that fired: not recorded for this target.');
+  });
+
+  it('GIVEN traffic per tier WHEN reported in Markdown THEN each tier says how low its success went, when, and when it left the primary', () => {
+    const md = markdownReport(rich());
+    // premium: its one request at 00:00:02.6 failed (0 %), the next was answered by us-west-2 at 00:00:07.6.
+    expect(md).toMatch(/\| premium \| 0\.0 % \| 00:00:02\.[0-9]Z \| 00:00:02\.[0-9]Z \| 00:00:07\.[0-9]Z \|/);
+    expect(md).toMatch(/\| basic \| 100\.0 % \| 00:00:01\.[0-9]Z \| no failure \| 00:00:07\.[0-9]Z \|/);
+  });
+
+  it('GIVEN traffic per tier WHEN reported in HTML THEN each tier has a chart of success rate and serving Region, fault and recovery marked', () => {
+    const page = htmlReport(rich());
+    expect(page).toContain('aria-label="premium: success rate and serving Region"');
+    expect(page).toContain('aria-label="basic: success rate and serving Region"');
+    const premium = page.slice(page.indexOf('aria-label="premium: success rate'));
+    const svg = premium.slice(0, premium.indexOf('</svg>'));
+    expect(svg).toMatch(/<title>00:00:02\.[0-9]Z: 1 of 1 not answered<\/title>/);
+    expect(svg).toMatch(/<title>00:00:07\.[0-9]Z: 1 of 1 answered by us-west-2<\/title>/);
+    expect(svg).toContain('>fault</text>');
+    expect(svg).toContain('>recovered</text>');
+    expect(svg).toContain('<polyline class="success"');
+    expect(page).not.toMatch(/<script|<link|src=|href=/);
+  });
+});
+
+describe('traffic series', () => {
+  it('GIVEN no samples WHEN bucketed THEN there is no series', () => {
+    expect(trafficSeries([])).toBeUndefined();
+  });
+
+  it('GIVEN any samples WHEN bucketed THEN every request is counted once in its tier, successes and answering Regions never exceed requests, and buckets are contiguous', () => {
+    const arbSample = fc.record({
+      tier: fc.constantFrom('premium' as const, 'advanced' as const, 'basic' as const),
+      endedAt: fc.integer({ min: T0, max: T0 + 3_600_000 }),
+      ok: fc.boolean(),
+      region: fc.option(fc.constantFrom('us-east-1', 'us-west-2'), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(arbSample, { minLength: 1, maxLength: 200 }), (raw) => {
+        const input = raw.map((s) => ({
+          tenantId: 't',
+          client: 'c',
+          kind: 'read' as const,
+          startedAt: s.endedAt,
+          tier: s.tier,
+          endedAt: s.endedAt,
+          ok: s.ok,
+          ...(s.region ? { region: s.region } : {}),
+        }));
+        const series = trafficSeries(input);
+        if (!series) return false;
+        expect(series.bucketMs % 250).toBe(0);
+        for (const tier of ['premium', 'advanced', 'basic'] as const) {
+          const points = series.tiers[tier] ?? [];
+          const mine = input.filter((s) => s.tier === tier);
+          expect(points.reduce((n, p) => n + p.requests, 0)).toBe(mine.length);
+          expect(points.reduce((n, p) => n + p.ok, 0)).toBe(mine.filter((s) => s.ok).length);
+          points.forEach((p, i) => {
+            expect(p.at).toBe(series.startAt + i * series.bucketMs);
+            expect(p.ok).toBeLessThanOrEqual(p.requests);
+            expect(Object.values(p.byRegion).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(p.requests);
+          });
+          expect(points.length).toBeLessThanOrEqual(121);
+        }
+        return true;
+      }),
+    );
   });
 });

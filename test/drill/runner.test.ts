@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DrillClock } from '../../chaos/drill/clock';
 import type { DrillDriver, FaultUndo } from '../../chaos/drill/driver';
 import { parseDrill } from '../../chaos/drill/load';
 import { runDrill } from '../../chaos/drill/runner';
@@ -110,6 +111,21 @@ function fakeDriver(
   return { driver, calls };
 }
 
+/** A clock that only moves when the runner sleeps: a 30 s hold takes no wall time. */
+function virtualClock(startAt: number): DrillClock & { slept: number } {
+  let now = startAt;
+  return {
+    slept: 0,
+    now: () => now,
+    async sleep(ms) {
+      now += ms;
+      this.slept += ms;
+      // Still yield, as a real sleep does, so the drill's other work (traffic, probes) gets its turn.
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
 describe('drill runner (fake driver)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'drill-runner-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -160,6 +176,63 @@ describe('drill runner (fake driver)', () => {
     expect(run.journal.undo).toEqual([]);
     expect(run.journal.rollbackVerified).toBe(true);
     expect(calls.markerWrites).toEqual(['PutCommand', 'DeleteCommand']);
+  });
+
+  it('GIVEN a virtual clock WHEN a drill holds a fault for 30 s THEN the hold runs on that clock and the journal is stamped by it', async () => {
+    const { driver, calls } = fakeDriver(defaultRouting(config.regions.primary, true));
+    const startAt = Date.UTC(2030, 0, 1, 12, 0, 0);
+    const clock = virtualClock(startAt);
+    const run = await runDrill({
+      drill: parseDrill(DRILL),
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => driver,
+      clock,
+    });
+    expect(run.journal.status).toBe('completed');
+    expect(run.journal.startedAt).toBe(startAt);
+    const [fault, hold] = run.journal.steps;
+    expect(fault?.startedAt).toBeGreaterThanOrEqual(startAt);
+    // The hold is 30 s of the injected clock, whatever the wall clock did meanwhile.
+    expect(hold?.detail).toBe('waited 30 s');
+    expect((hold?.endedAt ?? 0) - (hold?.startedAt ?? 0)).toBeGreaterThanOrEqual(30_000);
+    expect(clock.slept).toBeGreaterThanOrEqual(30_000);
+    expect(run.journal.endedAt).toBeGreaterThanOrEqual(startAt + 30_000);
+    // The rollbacks are stamped by the same clock: after the hold, in order.
+    expect(run.journal.rollbacks.length).toBeGreaterThan(0);
+    for (const r of run.journal.rollbacks) expect(r.startedAt).toBeGreaterThanOrEqual(hold?.endedAt ?? Infinity);
+    expect(calls.lifted).toEqual(['region-outage']);
+    expect(run.journal.rollbackVerified).toBe(true);
+  });
+
+  it('GIVEN a flapping-alarm step WHEN the method runs it on a virtual clock THEN each cycle injects a service outage, holds it, lifts it and holds the up time', async () => {
+    const { driver, calls } = fakeDriver(defaultRouting(config.regions.primary, true));
+    const clock = virtualClock(Date.UTC(2030, 0, 1));
+    const flapping = DRILL.replace(
+      /method:[\s\S]*expectations:/,
+      `method:
+  - type: action
+    name: primary goes down and up repeatedly
+    fault: { kind: alarm-flap, region: primary, cycles: 3, down: 4s, up: 3s }
+expectations:`,
+    );
+    expect(flapping).toContain('cycles: 3');
+    const run = await runDrill({
+      drill: parseDrill(flapping),
+      drillFile: 'fake.yaml',
+      target: 'local',
+      reportBase: dir,
+      driver: async () => driver,
+      clock,
+    });
+    const [step] = run.journal.steps;
+    expect(step?.detail).toBe('3 outage cycles done');
+    expect(calls.faults).toEqual(Array(3).fill(`${config.regions.primary}:outage`));
+    expect(calls.lifted).toEqual(Array(3).fill('service-outage'));
+    // Three cycles of 4 s down and 3 s up, on the injected clock.
+    expect((step?.endedAt ?? 0) - (step?.startedAt ?? 0)).toBeGreaterThanOrEqual(21_000);
+    expect(run.journal.undo).toEqual([]);
   });
 
   it('GIVEN replication still draining right after the rollback WHEN it catches up within the settle time THEN the drill has not deviated', async () => {

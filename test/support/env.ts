@@ -2,18 +2,19 @@ import { parseConfig } from '../../failover/config/load';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { uniqueName } from './moto';
 
-/** Polls `probe` every 100 ms until it returns a value; throws naming `what` after `timeoutMs`. */
+/** Polls `probe` every `pollMs` (100 ms) until it returns a value; throws naming `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 30_000,
+  pollMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

@@ -4,6 +4,16 @@ import type { Route53Calls, SwitchRecord } from './route53-calls';
 import type { RtoBreakdown } from './rto';
 import type { RtoFloor, RtoFloorPosition } from './rto-floor';
 import type { AcknowledgedWrite } from './samples';
+import type { TrafficSeries } from './series';
+
+/** An alarm going to ALARM, as the drill saw it. */
+export interface AlarmTransition {
+  readonly at: number;
+  readonly region: string;
+  readonly alarm: string;
+  /** A composite (the Region's health) rather than one of its child alarms or the peer's probe alarm. */
+  readonly composite: boolean;
+}
 
 /** Everything a drill measured, as stored in the journal and shown in the reports. */
 export interface DrillMeasurements {
@@ -32,6 +42,13 @@ export interface DrillMeasurements {
     readonly lostSample: readonly AcknowledgedWrite[];
     readonly rpoMs: number;
   };
+  /**
+   * The alarms that went to ALARM from the fault to the first failover: which child alarm the Region's composite
+   * followed, or the peer's probe alarm. Undefined where the target does not record alarm transitions.
+   */
+  readonly alarmsFired?: readonly AlarmTransition[];
+  /** Success rate and serving Region over time, per tier, over the whole drill (set once the traffic stops). */
+  readonly series?: TrafficSeries;
   readonly clientErrorWindow?: ErrorWindow;
   readonly impact: ImpactReport;
   readonly switches: readonly SwitchRecord[];

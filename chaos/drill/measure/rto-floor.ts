@@ -73,19 +73,3 @@ export function describeRtoFloor(rtoMs: number | undefined, floor: RtoFloor): st
       return `${range}; the RTO is ${s(rtoMs - floor.worstMs)} above the worst case (notification, decision, switch)`;
   }
 }
-
-/** An inline SVG bar: the floor range shaded, the measured RTO as a mark (self-contained, no script). */
-export function rtoFloorSvg(rtoMs: number | undefined, floor: RtoFloor): string {
-  const max = Math.max(floor.worstMs, rtoMs ?? 0) * 1.1 || 1;
-  const x = (ms: number) => ((ms / max) * 600).toFixed(1);
-  const mark =
-    rtoMs === undefined
-      ? ''
-      : `<rect x="${x(rtoMs)}" y="2" width="3" height="26" fill="#c0392b"><title>RTO ${(rtoMs / 1000).toFixed(2)} s</title></rect>`;
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="620" height="44" role="img" aria-label="RTO against its floor">` +
-    `<rect x="0" y="8" width="600" height="14" fill="#eee"/>` +
-    `<rect x="${x(floor.bestMs)}" y="8" width="${(Number(x(floor.worstMs)) - Number(x(floor.bestMs))).toFixed(1)}" height="14" fill="#9ecae1"><title>floor ${(floor.bestMs / 1000).toFixed(2)} – ${(floor.worstMs / 1000).toFixed(2)} s</title></rect>` +
-    `${mark}<text x="0" y="40" font-size="10">0 s</text><text x="560" y="40" font-size="10">${(max / 1000).toFixed(1)} s</text></svg>`
-  );
-}

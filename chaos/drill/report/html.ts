@@ -1,47 +1,20 @@
 import type { DrillJournal } from '../journal';
-import { describeRtoFloor, rtoFloorSvg } from '../measure/rto-floor';
-import { drillPassed, formatSeconds, type TimelineBar, timelineBars } from './timeline';
+import type { DrillMeasurements } from '../measure/measurements';
+import { describeRtoFloor } from '../measure/rto-floor';
+import {
+  drillWindow,
+  escapeHtml,
+  overviewStripSvg,
+  REGION_COLOURS,
+  recoveryWindow,
+  rtoBarSvg,
+  tierSeriesSvg,
+  timelineSvg,
+  utcTime,
+} from './charts';
+import { drillPassed, formatSeconds } from './timeline';
 
-const html = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-
-const COLOURS: Readonly<Record<TimelineBar['status'], string>> = { ok: '#2e7d32', failed: '#c62828', info: '#1565c0' };
-const ROW = 22;
-const LABEL_WIDTH = 300;
-const CHART_WIDTH = 640;
-
-/** The timeline as an inline SVG: one row per bar, seconds since the drill started on the axis. */
-export function timelineSvg(journal: DrillJournal): string {
-  const bars = timelineBars(journal);
-  const start = journal.startedAt;
-  const end = Math.max(journal.endedAt ?? start, ...bars.map((b) => b.endAt), start + 1);
-  const x = (t: number) => LABEL_WIDTH + ((t - start) / (end - start)) * CHART_WIDTH;
-  const height = (bars.length + 2) * ROW;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="drill timeline" width="${LABEL_WIDTH + CHART_WIDTH + 20}" height="${height}" font-family="sans-serif" font-size="12">`,
-  ];
-  const ticks = 8;
-  for (let i = 0; i <= ticks; i++) {
-    const t = start + ((end - start) * i) / ticks;
-    parts.push(
-      `<line x1="${x(t).toFixed(1)}" y1="0" x2="${x(t).toFixed(1)}" y2="${height - ROW}" stroke="#ddd"/>`,
-      `<text x="${x(t).toFixed(1)}" y="${height - 6}" text-anchor="middle" fill="#555">${((t - start) / 1000).toFixed(1)} s</text>`,
-    );
-  }
-  bars.forEach((bar, i) => {
-    const y = i * ROW + 4;
-    const x0 = x(bar.startAt);
-    const width = Math.max(3, x(bar.endAt) - x0);
-    parts.push(
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 13}" text-anchor="end" fill="#222">${html(`${bar.section}: ${bar.label}`)}</text>`,
-      `<rect x="${x0.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${ROW - 8}" rx="3" fill="${COLOURS[bar.status]}"><title>${html(
-        `${bar.label}: ${formatSeconds(bar.startAt - start)} → ${formatSeconds(bar.endAt - start)}`,
-      )}</title></rect>`,
-    );
-  });
-  parts.push('</svg>');
-  return parts.join('\n');
-}
+const html = escapeHtml;
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   return `<table><thead><tr>${headers.map((h) => `<th>${html(h)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -58,7 +31,7 @@ export function htmlReport(journal: DrillJournal): string {
     `<p class="verdict ${passed ? 'pass' : 'fail'}">${passed ? 'PASSED' : 'FAILED'}</p>`,
     `<p>status <code>${html(journal.status)}</code> · deviated: ${journal.deviated ? 'yes' : 'no'} · rollback verified: ${
       journal.rollbackVerified ? 'yes' : 'no'
-    } · target <code>${html(journal.target)}</code> · started ${html(new Date(journal.startedAt).toISOString())}</p>`,
+    } · target <code>${html(journal.target)}</code> · started ${html(new Date(journal.startedAt).toISOString())} · all times UTC</p>`,
   ];
   if (journal.abortReason) sections.push(`<p class="fail">Stopped early: ${html(journal.abortReason)}</p>`);
   sections.push(
@@ -67,8 +40,7 @@ export function htmlReport(journal: DrillJournal): string {
       ['expectation', 'expected', 'actual', 'result'],
       (journal.expectations ?? []).map((e) => [e.name, e.expected, e.actual, e.passed ? 'pass' : 'FAIL']),
     ),
-    '<h2>Timeline</h2>',
-    timelineSvg(journal),
+    ...timelineSection(journal),
   );
   if (m?.rto) {
     sections.push(
@@ -77,9 +49,9 @@ export function htmlReport(journal: DrillJournal): string {
         ['stage', 'duration'],
         m.rto.stages.map((s) => [s.label, formatSeconds(s.ms)]),
       ),
-      ...(m.rtoFloor
-        ? [rtoFloorSvg(m.rto.rtoMs, m.rtoFloor), `<p>RTO ${html(describeRtoFloor(m.rto.rtoMs, m.rtoFloor))}.</p>`]
-        : []),
+      rtoBarSvg(m.rto, m.rtoFloor),
+      ...(m.rtoFloor ? [`<p>RTO ${html(describeRtoFloor(m.rto.rtoMs, m.rtoFloor))}.</p>`] : []),
+      ...alarmsSection(m),
       ...(m.tenantRecoveryMs
         ? [
             `<h3>Recovery per tenant (last of ${m.clientsPerTenant ?? '?'} clients)</h3>`,
@@ -93,6 +65,7 @@ export function htmlReport(journal: DrillJournal): string {
   }
   if (m) {
     sections.push(
+      ...seriesSection(journal, m),
       '<h2>Data and clients</h2>',
       `<ul><li>RPO: ${
         m.rpo
@@ -132,11 +105,12 @@ export function htmlReport(journal: DrillJournal): string {
   sections.push(
     '<h2>Steps</h2>',
     table(
-      ['step', 'type', 'status', 'took', 'detail'],
+      ['step', 'type', 'status', 'started (UTC)', 'took', 'detail'],
       [...journal.steps, ...journal.rollbacks].map((s) => [
         s.name,
         s.type,
         s.status,
+        utcTime(s.startedAt),
         formatSeconds(s.endedAt === undefined ? undefined : s.endedAt - s.startedAt),
         s.detail ?? '',
       ]),
@@ -152,4 +126,58 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 ${sections.join('\n')}
 </body></html>
 `;
+}
+
+/** Zoomed on fault → recovery when the drill measured one, with the whole drill on a small strip under it. */
+function timelineSection(journal: DrillJournal): string[] {
+  const zoom = recoveryWindow(journal);
+  if (!zoom) return ['<h2>Timeline</h2>', timelineSvg(journal, drillWindow(journal), 'drill timeline')];
+  return [
+    `<h2>Timeline: fault → recovery (${html(utcTime(zoom.from))} → ${html(utcTime(zoom.to))})</h2>`,
+    timelineSvg(journal, zoom, 'drill timeline, fault to recovery'),
+    overviewStripSvg(journal, zoom),
+  ];
+}
+
+/** Which alarms fired between the fault and the failover: the child alarm (or peer probe) that triggered it. */
+function alarmsSection(m: DrillMeasurements): string[] {
+  if (m.alarmsFired === undefined) return ['<p>Alarms that fired: not recorded for this target.</p>'];
+  const faultAt = m.rto?.faultAt ?? 0;
+  return [
+    '<h3>Alarms that fired, fault → failover</h3>',
+    table(
+      ['time (UTC)', 'after the fault', 'Region', 'alarm', 'kind'],
+      m.alarmsFired.map((a) => [
+        utcTime(a.at),
+        formatSeconds(a.at - faultAt),
+        a.region,
+        a.alarm,
+        a.composite ? 'composite (Region health)' : 'child / probe alarm',
+      ]),
+    ),
+  ];
+}
+
+/** Success rate and serving Region over time, one chart per tier, over the same window as the zoomed timeline. */
+function seriesSection(journal: DrillJournal, m: DrillMeasurements): string[] {
+  const series = m.series;
+  if (!series) return [];
+  const regions = [
+    m.initialRegion,
+    ...new Set(Object.values(series.tiers).flatMap((ps) => ps.flatMap((p) => Object.keys(p.byRegion)))),
+  ].filter((r, i, all) => all.indexOf(r) === i);
+  const window = recoveryWindow(journal) ?? drillWindow(journal);
+  const marks = [
+    ...(m.rto ? [{ at: m.rto.faultAt, label: 'fault' }] : []),
+    ...(m.rto?.rtoMs !== undefined ? [{ at: m.rto.faultAt + m.rto.rtoMs, label: 'recovered' }] : []),
+  ];
+  return [
+    `<h2>Clients over time, per tier (${html(formatSeconds(series.bucketMs))} buckets)</h2>`,
+    `<p>Bars: share of requests answered by ${regions
+      .map((r, i) => `<span style="color:${REGION_COLOURS[i % REGION_COLOURS.length]}">■</span> ${html(r)}`)
+      .join(', ')}, <span style="color:#999">■</span> no answer; line: success rate (0–100 %).</p>`,
+    ...Object.entries(series.tiers).map(([tier, points]) =>
+      tierSeriesSvg(tier, points ?? [], series.bucketMs, regions, window, marks),
+    ),
+  ];
 }

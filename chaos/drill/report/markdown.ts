@@ -1,5 +1,8 @@
 import type { DrillJournal } from '../journal';
+import type { DrillMeasurements } from '../measure/measurements';
 import { describeRtoFloor } from '../measure/rto-floor';
+import type { SeriesPoint } from '../measure/series';
+import { utcTime } from './charts';
 import { drillPassed, formatSeconds, timelineBars } from './timeline';
 
 /** Mermaid gantt task names end at ":" and comments start at "#" or "%%". */
@@ -44,7 +47,7 @@ export function markdownReport(journal: DrillJournal): string {
     '',
     `**${passed ? 'PASSED' : 'FAILED'}** — status \`${journal.status}\`, deviated: ${journal.deviated ? 'yes' : 'no'}, ` +
       `rollback verified: ${journal.rollbackVerified ? 'yes' : 'no'}, target \`${journal.target}\`, ` +
-      `started ${new Date(journal.startedAt).toISOString()}, ` +
+      `started ${new Date(journal.startedAt).toISOString()} (all times UTC), ` +
       `took ${formatSeconds((journal.endedAt ?? journal.startedAt) - journal.startedAt)}.`,
   ];
   if (journal.drill.description) out.push('', journal.drill.description.trim());
@@ -72,6 +75,20 @@ export function markdownReport(journal: DrillJournal): string {
     out.push('', `## RTO: ${formatSeconds(m.rto.rtoMs)}`, '', '| stage | duration |', '| --- | --- |');
     for (const s of m.rto.stages) out.push(`| ${s.label} | ${formatSeconds(s.ms)} |`);
     if (m.rtoFloor) out.push('', `RTO ${describeRtoFloor(m.rto.rtoMs, m.rtoFloor)}.`);
+    if (m.alarmsFired) {
+      out.push(
+        '',
+        '### Alarms that fired, fault → failover',
+        '',
+        '| time (UTC) | after the fault | Region | alarm | kind |',
+        '| --- | ---: | --- | --- | --- |',
+      );
+      for (const a of m.alarmsFired) {
+        out.push(
+          `| ${utcTime(a.at)} | ${formatSeconds(a.at - m.rto.faultAt)} | ${a.region} | ${cell(a.alarm)} | ${a.composite ? 'composite (Region health)' : 'child / probe alarm'} |`,
+        );
+      }
+    }
     if (m.tenantRecoveryMs) {
       out.push(
         '',
@@ -128,12 +145,46 @@ export function markdownReport(journal: DrillJournal): string {
       );
     }
   }
+  if (m?.series) out.push('', ...tierSeriesSummary(m));
   out.push('', '## Timeline', '', ...mermaidTimeline(journal));
-  out.push('', '## Steps', '', '| step | type | status | took | detail |', '| --- | --- | --- | ---: | --- |');
+  out.push(
+    '',
+    '## Steps',
+    '',
+    '| step | type | status | started (UTC) | took | detail |',
+    '| --- | --- | --- | --- | ---: | --- |',
+  );
   for (const s of [...journal.steps, ...journal.rollbacks]) {
     out.push(
-      `| ${cell(s.name)} | ${s.type} | ${s.status} | ${formatSeconds(s.endedAt === undefined ? undefined : s.endedAt - s.startedAt)} | ${cell(s.detail ?? '')} |`,
+      `| ${cell(s.name)} | ${s.type} | ${s.status} | ${utcTime(s.startedAt)} | ${formatSeconds(s.endedAt === undefined ? undefined : s.endedAt - s.startedAt)} | ${cell(s.detail ?? '')} |`,
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The per-tier charts of the HTML page, in words: how low each tier's success went, when, and when it moved. */
+function tierSeriesSummary(m: DrillMeasurements): string[] {
+  const series = m.series;
+  if (!series) return [];
+  const out = [
+    `### Clients over time, per tier (${formatSeconds(series.bucketMs)} buckets)`,
+    '',
+    `| tier | lowest success | at (UTC) | last failure by (UTC) | first answered outside ${m.initialRegion} (UTC) |`,
+    '| --- | ---: | --- | --- | --- |',
+  ];
+  for (const [tier, points] of Object.entries(series.tiers)) {
+    const answered = (points ?? []).filter((p) => p.requests > 0);
+    const lowest = answered.reduce<SeriesPoint | undefined>(
+      (low, p) => (low === undefined || p.ok / p.requests < low.ok / low.requests ? p : low),
+      undefined,
+    );
+    const lastFailure = answered.filter((p) => p.ok < p.requests).at(-1);
+    const moved = answered.find((p) => Object.keys(p.byRegion).some((r) => r !== m.initialRegion));
+    out.push(
+      `| ${tier} | ${lowest ? `${((lowest.ok / lowest.requests) * 100).toFixed(1)} %` : '—'} | ${lowest ? utcTime(lowest.at) : '—'} | ${
+        lastFailure ? utcTime(lastFailure.at + series.bucketMs) : 'no failure'
+      } | ${moved ? utcTime(moved.at) : 'never'} |`,
+    );
+  }
+  return out;
 }
