@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { type AwsClients, clientConfig, createAwsClients } from '../../failover/aws/clients';
+import { type AwsClients, clientConfig, createAwsClients, destroyAwsClients } from '../../failover/aws/clients';
 import { loadConfig } from '../../failover/config/load';
 import { namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
@@ -182,14 +182,8 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       cutWhenDown(handlerClients.sns[region]!, region, 'SNS');
     }
     stops.push(async () => {
-      for (const set of [clients, handlerClients]) {
-        set.route53.destroy();
-        for (const r of regions) {
-          set.cloudwatch[r]?.destroy();
-          set.dynamodb[r]?.destroy();
-          set.sns[r]?.destroy();
-        }
-      }
+      destroyAwsClients(clients);
+      destroyAwsClients(handlerClients);
     });
 
     log('provisioning tables, topics, alarms, hosted zone and records');
