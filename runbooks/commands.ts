@@ -5,6 +5,7 @@ import { EXIT } from '../failover/cli/exit-codes';
 import { systemClock } from '../failover/switch/execute-switch';
 import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
+import type { LocalDeploymentLocator } from './ports';
 import type { RunbookOperation } from './progress';
 import { abandonRun, formatRun, formatRunLine } from './runs';
 import { formatStatus, gatherStatus } from './status';
@@ -162,7 +163,9 @@ export async function runSwitchCommand(
   return result.kind === 'refused' || result.kind === 'failed' ? EXIT.needsHuman : EXIT.ok;
 }
 
-function registerSwitch(program: Command, operation: RunbookOperation, description: string): void {
+type Open = (cmd: Command) => Promise<RunbookContext>;
+
+function registerSwitch(program: Command, open: Open, operation: RunbookOperation, description: string): void {
   withTargetOptions(
     program
       .command(operation)
@@ -192,7 +195,7 @@ function registerSwitch(program: Command, operation: RunbookOperation, descripti
         DEFAULT_MAX_RESUME_AGE_MINUTES,
       ),
   ).action(async (flags: SwitchFlags, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
+    const ctx = await open(cmd);
     process.exitCode = await runSwitchCommand(ctx, operation, flags, terminalPrompter(), print);
   });
 }
@@ -227,14 +230,18 @@ export async function setAutomation(
   return `automation ${enabled ? 'enabled' : 'disabled'} by ${actor}: ${reason}`;
 }
 
-export function registerRunbookCommands(program: Command): void {
+/** `locateLocal` finds the running local deployment for `--target local` (wired by the CLI's composition root). */
+export function registerRunbookCommands(program: Command, locateLocal: LocalDeploymentLocator): void {
+  const open: Open = (cmd) => connect(connectOptions(cmd), locateLocal);
   registerSwitch(
     program,
+    open,
     'failback',
     'Bring traffic back to the primary Region after an incident (runbooks/failback.md) (dangerous!)',
   );
   registerSwitch(
     program,
+    open,
     'failover',
     'Move traffic to the standby Region by hand (runbooks/manual-failover.md) (dangerous!)',
   );
@@ -256,7 +263,7 @@ export function registerRunbookCommands(program: Command): void {
       if (action !== 'status' && !flags.reason?.trim()) {
         throw new RunbookUsageError(`automation ${action} needs --reason "<why>": it is stored with the state`);
       }
-      const ctx = await connect(connectOptions(cmd));
+      const ctx = await open(cmd);
       const line =
         action === 'status' ? undefined : await setAutomation(ctx, action === 'enable', flags.reason!, currentActor());
       const { automation } = await ctx.store.getRouting();
@@ -276,7 +283,7 @@ export function registerRunbookCommands(program: Command): void {
         .description('Which Region serves each tier and premium tenant, alarms, automation, last switches'),
     ),
   ).action(async (flags: { output?: string; json?: boolean }, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
+    const ctx = await open(cmd);
     const report = await gatherStatus({
       config: ctx.config,
       route53: ctx.clients.route53,
@@ -292,15 +299,15 @@ export function registerRunbookCommands(program: Command): void {
     if (!report.ok) process.exitCode = EXIT.needsHuman;
   });
 
-  registerRunsCommands(program);
+  registerRunsCommands(program, open);
 }
 
 /** `runs list|show|abandon`: the runbook runs as objects a human can inspect and end. */
-function registerRunsCommands(program: Command): void {
+function registerRunsCommands(program: Command, open: Open): void {
   const runs = program.command('runs').description('Runbook runs (failback, failover): list, show, abandon');
   withOutputOption(withTargetOptions(runs.command('list').description('every run, newest first'))).action(
     async (flags: { output?: string; json?: boolean }, cmd: Command) => {
-      const ctx = await connect(connectOptions(cmd));
+      const ctx = await open(cmd);
       const all = await ctx.progress.list();
       const now = new Date();
       if (wantsJson(flags)) print(JSON.stringify(all, null, 2));
@@ -313,7 +320,7 @@ function registerRunsCommands(program: Command): void {
       runs.command('show').description('one run: state, owner, age, every step').argument('<run-id>', 'from runs list'),
     ),
   ).action(async (runId: string, flags: { output?: string; json?: boolean }, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
+    const ctx = await open(cmd);
     const run = await ctx.progress.get(runId);
     if (!run) throw new RunbookUsageError(`no runbook run "${runId}": \`runs list\` shows the run ids`);
     if (wantsJson(flags)) print(JSON.stringify(run, null, 2));
@@ -326,7 +333,7 @@ function registerRunsCommands(program: Command): void {
       .argument('<run-id>', 'from runs list')
       .requiredOption('--reason <text>', 'why: stored with the run and in the audit'),
   ).action(async (runId: string, flags: { reason: string }, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
+    const ctx = await open(cmd);
     const run = await abandonRun({ ...ctx, clock: systemClock }, runId, flags.reason, currentActor());
     print(`run ${run.runId} abandoned: ${run.endReason}`);
   });

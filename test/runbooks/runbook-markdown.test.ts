@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { registerDrillCommands } from '../../chaos/drill/commands';
-import { registerEnvCommands } from '../../chaos/env/commands';
-import { registerRunbookCommands } from '../../runbooks/commands';
+import { buildProgram } from '../../failover/cli/program';
 import { failbackRunbook } from '../../runbooks/definitions/failback';
 import { RUNBOOKS } from '../../runbooks/definitions/index';
 import { manualFailoverRunbook } from '../../runbooks/definitions/manual-failover';
@@ -16,15 +13,6 @@ const RUNBOOK_COMMANDS = ['failback', 'failover', 'automation', 'status'];
 /** Splits a shell command line into words (double quotes group; enough for the runbooks' commands). */
 function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-}
-
-/** The CLI as failover/cli/main.ts builds it. */
-function cliProgram(): Command {
-  const program = new Command('regionflip').option('-c, --config <file>');
-  registerEnvCommands(program);
-  registerDrillCommands(program);
-  registerRunbookCommands(program);
-  return program;
 }
 
 describe('runbook Markdown', () => {
@@ -56,7 +44,7 @@ describe('runbook Markdown', () => {
   });
 
   it('GIVEN every CLI command in the Markdown WHEN parsed against the real CLI THEN each command, subcommand and flag exists', () => {
-    const program = cliProgram();
+    const program = buildProgram();
     const checked = new Set<string>();
     for (const runbook of RUNBOOKS) {
       for (const step of runbook.steps) {
