@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../failover/cli/exit-codes';
 import { systemClock } from '../failover/switch/execute-switch';
+import { formatNotifications, formatProbe, probeNames, runProbe } from './check-commands';
 import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
 import type { LocalDeploymentLocator } from './ports';
@@ -300,6 +301,39 @@ export function registerRunbookCommands(program: Command, locateLocal: LocalDepl
   });
 
   registerRunsCommands(program, open);
+  registerCheckCommands(program, open);
+}
+
+/** `probe` and `notifications`: the check steps of the runbooks, the same command locally and on AWS. */
+function registerCheckCommands(program: Command, open: Open): void {
+  withOutputOption(
+    withTargetOptions(
+      program
+        .command('probe')
+        .description("which Region serves each tenant's name, asked through the deployment's DNS (GET /health)")
+        .argument('[tenants...]', 'tenant ids or names (default: every tenant of the configuration)')
+        .option('--expect <region>', 'exit 1 unless every name is served by this Region'),
+    ),
+  ).action(async (tenants: string[], flags: { expect?: string; output?: string; json?: boolean }, cmd: Command) => {
+    const ctx = await open(cmd);
+    const report = await runProbe(ctx, probeNames(ctx.config, tenants), flags.expect);
+    if (wantsJson(flags)) print(JSON.stringify(report, null, 2));
+    else for (const line of formatProbe(report, ctx.config.regions)) print(line);
+    if (!report.ok) process.exitCode = EXIT.needsHuman;
+  });
+  withOutputOption(
+    withTargetOptions(
+      program
+        .command('notifications')
+        .description('what on-call received from the on-call topic (locally); on AWS, where the topic delivers')
+        .option('--last <n>', 'show the last n messages', positiveInt('--last'), 10),
+    ),
+  ).action(async (flags: { last: number; output?: string; json?: boolean }, cmd: Command) => {
+    const ctx = await open(cmd);
+    const received = await ctx.inbox.received();
+    if (wantsJson(flags)) print(JSON.stringify(received, null, 2));
+    else for (const line of formatNotifications(received, new Date(), flags.last)) print(line);
+  });
 }
 
 /** `runs list|show|abandon`: the runbook runs as objects a human can inspect and end. */
