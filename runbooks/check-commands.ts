@@ -51,12 +51,10 @@ export function formatProbe(report: ProbeReport, roles: RegionFlipConfig['region
     const via = p.chain && p.chain.length > 1 ? `  via ${p.chain.slice(1).join(' -> ')}` : '';
     return `${good ? 'ok  ' : 'FAIL'}  ${p.name.padEnd(width)}  ${what}${via}`;
   });
-  const served = report.probes.filter((p) => p.servedBy === report.expect).length;
-  lines.push(
-    report.expect
-      ? `${report.ok ? 'OK' : 'NOT OK'}: ${served} of ${report.probes.length} name(s) served by ${report.expect}`
-      : `${report.ok ? 'OK' : 'NOT OK'}: ${report.probes.filter((p) => p.servedBy).length} of ${report.probes.length} name(s) answered`,
-  );
+  const n = report.probes.length;
+  const what = report.expect ? `served by ${report.expect}` : 'answered';
+  const good = report.probes.filter((p) => p.servedBy && (report.expect === undefined || p.servedBy === report.expect));
+  lines.push(report.ok ? `OK: every name (${n}) ${what}` : `NOT OK: ${good.length} of ${n} name(s) ${what}`);
   return lines;
 }
 

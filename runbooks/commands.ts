@@ -36,6 +36,8 @@ function withTargetOptions(cmd: Command): Command {
     .addOption(
       new Option('--target <target>', 'local: the running local environment; aws: the deployed stacks')
         .choices(['local', 'aws'])
+        // One `export REGIONFLIP_TARGET=aws` lets a runbook's commands be typed as written, locally and on AWS.
+        .env('REGIONFLIP_TARGET')
         .default('local'),
     )
     .option(

@@ -8,7 +8,7 @@ import { CLI, SWITCH_RUNBOOK_STEPS } from '../../runbooks/definitions/types';
 import { DANGEROUS, renderAll, renderRunbook } from '../../runbooks/render';
 
 const RUNBOOK_DIR = join(__dirname, '../../runbooks');
-const RUNBOOK_COMMANDS = ['failback', 'failover', 'automation', 'status'];
+const RUNBOOK_COMMANDS = ['failback', 'failover', 'automation', 'status', 'probe', 'notifications'];
 
 /** Splits a shell command line into words (double quotes group; enough for the runbooks' commands). */
 function words(line: string): string[] {
@@ -47,9 +47,9 @@ describe('runbook Markdown', () => {
     const program = buildProgram();
     const checked = new Set<string>();
     for (const runbook of RUNBOOKS) {
-      for (const step of runbook.steps) {
-        if (!step.command?.startsWith(CLI)) continue;
-        const args = words(step.command.slice(CLI.length));
+      for (const line of runbook.steps.flatMap((s) => [s.command, s.check]).map((c) => c?.line ?? '')) {
+        if (!line.startsWith(CLI)) continue;
+        const args = words(line.slice(CLI.length));
         let command = program;
         const path: string[] = [];
         for (const word of args) {
@@ -60,8 +60,8 @@ describe('runbook Markdown', () => {
         }
         const known = [...command.options, ...program.options].map((o) => o.long);
         const unknown = args.filter((a) => a.startsWith('--') && !known.includes(a));
-        expect({ command: step.command, path: path.length > 0, unknown }).toEqual({
-          command: step.command,
+        expect({ command: line, path: path.length > 0, unknown }).toEqual({
+          command: line,
           path: true,
           unknown: [],
         });
