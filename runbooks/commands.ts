@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
+import { setTimeout } from 'node:timers/promises';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../failover/cli/exit-codes';
 import { systemClock } from '../failover/switch/execute-switch';
 import { formatNotifications, formatProbe, probeNames, runProbe } from './check-commands';
 import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
-import type { LocalDeploymentLocator } from './ports';
+import type { RunbookPorts } from './ports';
 import type { RunbookOperation } from './progress';
 import { abandonRun, formatRun, formatRunLine } from './runs';
 import { formatStatus, gatherStatus } from './status';
@@ -21,6 +22,7 @@ import { type Prompter, runSwitchRunbook } from './switch-runbook';
 export const DEFAULT_REPLICATION_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_REPLICATION_LAG_MS = 5_000;
 const VERIFY_POLL_MS = 1000;
+const DEFAULT_WATCH_SECONDS = 2;
 /** Default: a confirmed run older than this is not continued as is (prechecks again, confirmation again). */
 export const DEFAULT_MAX_RESUME_AGE_MINUTES = 30;
 
@@ -233,9 +235,9 @@ export async function setAutomation(
   return `automation ${enabled ? 'enabled' : 'disabled'} by ${actor}: ${reason}`;
 }
 
-/** `locateLocal` finds the running local deployment for `--target local` (wired by the CLI's composition root). */
-export function registerRunbookCommands(program: Command, locateLocal: LocalDeploymentLocator): void {
-  const open: Open = (cmd) => connect(connectOptions(cmd), locateLocal);
+/** `ports` reach the local deployment and the drill journal (wired by the CLI's composition root). */
+export function registerRunbookCommands(program: Command, ports: RunbookPorts): void {
+  const open: Open = (cmd) => connect(connectOptions(cmd), ports.locateLocal);
   registerSwitch(
     program,
     open,
@@ -283,23 +285,48 @@ export function registerRunbookCommands(program: Command, locateLocal: LocalDepl
     withTargetOptions(
       program
         .command('status')
-        .description('Which Region serves each tier and premium tenant, alarms, automation, last switches'),
+        .description('Which Region serves each tier and premium tenant, alarms, automation, last switches')
+        .option('--watch [seconds]', 'redraw every N seconds (default 2) until Ctrl-C', positiveInt('--watch')),
     ),
-  ).action(async (flags: { output?: string; json?: boolean }, cmd: Command) => {
+  ).action(async (flags: { output?: string; json?: boolean; watch?: number | true }, cmd: Command) => {
+    const seconds = flags.watch === true ? DEFAULT_WATCH_SECONDS : flags.watch;
+    if (seconds !== undefined && seconds < 1) {
+      throw new RunbookUsageError(`--watch ${seconds}: redraw every 1 second or more`);
+    }
     const ctx = await open(cmd);
-    const report = await gatherStatus({
-      config: ctx.config,
-      route53: ctx.clients.route53,
-      hostedZoneId: ctx.hostedZoneId,
-      store: ctx.store,
-      health: ctx.health,
-      activeDrill: ctx.activeDrill,
-      unfinishedRuns: () => ctx.progress.unfinished(),
-      now: new Date(),
-    });
-    process.stdout.write(wantsJson(flags) ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
-    // Scripts and pagers can act on it: something in `problems` needs a human.
-    if (!report.ok) process.exitCode = EXIT.needsHuman;
+    const json = wantsJson(flags);
+    const colour = !json && process.stdout.isTTY === true && process.stdout.hasColors();
+    const draw = async () => {
+      const report = await gatherStatus({
+        config: ctx.config,
+        route53: ctx.clients.route53,
+        hostedZoneId: ctx.hostedZoneId,
+        store: ctx.store,
+        health: ctx.health,
+        activeDrill: ctx.activeDrill,
+        unfinishedRuns: () => ctx.progress.unfinished(),
+        lastDrill: ports.lastDrill,
+        now: new Date(),
+      });
+      return { report, text: json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, { colour }) };
+    };
+    if (seconds === undefined) {
+      const { report, text } = await draw();
+      process.stdout.write(text);
+      // Scripts and pagers can act on it: something in `problems` needs a human.
+      if (!report.ok) process.exitCode = EXIT.needsHuman;
+      return;
+    }
+    // Ctrl-C is how a watch ends: finish the redraw under way, then exit as interrupted (130).
+    const stopped = new AbortController();
+    process.once('SIGINT', () => stopped.abort());
+    while (!stopped.signal.aborted) {
+      const { text } = await draw();
+      // On a terminal, redraw in place (clear, home); piped, each redraw follows the last.
+      process.stdout.write(process.stdout.isTTY && !json ? `\x1b[2J\x1b[H${text}` : text);
+      await setTimeout(seconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined);
+    }
+    process.exitCode = EXIT.sigint;
   });
 
   registerRunsCommands(program, open);

@@ -57,3 +57,26 @@ export interface LocalDeployment {
 
 /** Finds the running local deployment, or throws an error that says how to start one. */
 export type LocalDeploymentLocator = () => LocalDeployment;
+
+/** The last drill run from this checkout, as its journal records it. */
+export interface LastDrill {
+  readonly title: string;
+  readonly file: string;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  /**
+   * `running` while it runs; then `passed` or `failed` (an expectation failed, it deviated, or it stopped early);
+   * `unreadable` when the journal recorded as the last one cannot be read (`title` then says why).
+   */
+  readonly verdict: 'running' | 'passed' | 'failed' | 'unreadable';
+  readonly journal: string;
+}
+
+/** Reads the last drill's journal; undefined when no drill has run here. */
+export type LastDrillReader = () => LastDrill | undefined;
+
+/** Everything a runbook command reaches outside runbooks/ and failover/, wired by the CLI's composition root. */
+export interface RunbookPorts {
+  readonly locateLocal: LocalDeploymentLocator;
+  readonly lastDrill: LastDrillReader;
+}

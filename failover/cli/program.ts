@@ -5,6 +5,7 @@ import { localDeployment } from '../../chaos/env/runbook-deployment';
 import { registerRunbookCommands } from '../../runbooks/commands';
 import { suggestFlag } from './aws-cli-names';
 import { describeFailure, EXIT } from './exit-codes';
+import { lastDrillFromJournal } from './last-drill';
 
 const { version } = require('../../package.json') as { version: string };
 
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} });
   registerEnvCommands(program);
   registerDrillCommands(program);
-  registerRunbookCommands(program, localDeployment);
+  registerRunbookCommands(program, { locateLocal: localDeployment, lastDrill: lastDrillFromJournal });
   return program;
 }
 

@@ -97,6 +97,7 @@ describe('failback after a failover on the local two-Region environment', () => 
       health: ctx.health,
       activeDrill: ctx.activeDrill,
       unfinishedRuns: () => ctx.progress.unfinished(),
+      lastDrill: () => undefined,
       now: new Date(),
     });
     expect(status.traffic.every((t) => t.region === PRIMARY)).toBe(true);
