@@ -57,6 +57,12 @@ export function localDeployment(): LocalDeployment {
     resolver: (route53) => new Route53DnsClient({ route53, hostedZoneId: connection.hostedZoneId, loadBalancerUrl }),
     inbox: {
       async received() {
+        // A state file written by an environment of an older checkout has no inbox: say so rather than fetch "undefined".
+        if (!connection.oncallInboxUrl) {
+          throw new Error(
+            `local environment ${id} records no on-call inbox (started by an older version): restart it with \`env down\` and \`env up\``,
+          );
+        }
         const url = `${connection.oncallInboxUrl}/messages`;
         const res = await fetch(url);
         if (!res.ok) throw new Error(`the local on-call inbox ${url} answered ${res.status}`);
