@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
+import { setTimeout } from 'node:timers/promises';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../failover/cli/exit-codes';
 import { systemClock } from '../failover/switch/execute-switch';
+import { formatNotifications, formatProbe, probeNames, runProbe } from './check-commands';
 import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
+import type { RunbookPorts } from './ports';
 import type { RunbookOperation } from './progress';
 import { abandonRun, formatRun, formatRunLine } from './runs';
 import { formatStatus, gatherStatus } from './status';
@@ -19,6 +22,7 @@ import { type Prompter, runSwitchRunbook } from './switch-runbook';
 export const DEFAULT_REPLICATION_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_REPLICATION_LAG_MS = 5_000;
 const VERIFY_POLL_MS = 1000;
+const DEFAULT_WATCH_SECONDS = 2;
 /** Default: a confirmed run older than this is not continued as is (prechecks again, confirmation again). */
 export const DEFAULT_MAX_RESUME_AGE_MINUTES = 30;
 
@@ -34,6 +38,8 @@ function withTargetOptions(cmd: Command): Command {
     .addOption(
       new Option('--target <target>', 'local: the running local environment; aws: the deployed stacks')
         .choices(['local', 'aws'])
+        // One `export REGIONFLIP_TARGET=aws` lets a runbook's commands be typed as written, locally and on AWS.
+        .env('REGIONFLIP_TARGET')
         .default('local'),
     )
     .option(
@@ -162,7 +168,9 @@ export async function runSwitchCommand(
   return result.kind === 'refused' || result.kind === 'failed' ? EXIT.needsHuman : EXIT.ok;
 }
 
-function registerSwitch(program: Command, operation: RunbookOperation, description: string): void {
+type Open = (cmd: Command) => Promise<RunbookContext>;
+
+function registerSwitch(program: Command, open: Open, operation: RunbookOperation, description: string): void {
   withTargetOptions(
     program
       .command(operation)
@@ -192,7 +200,7 @@ function registerSwitch(program: Command, operation: RunbookOperation, descripti
         DEFAULT_MAX_RESUME_AGE_MINUTES,
       ),
   ).action(async (flags: SwitchFlags, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
+    const ctx = await open(cmd);
     process.exitCode = await runSwitchCommand(ctx, operation, flags, terminalPrompter(), print);
   });
 }
@@ -227,14 +235,18 @@ export async function setAutomation(
   return `automation ${enabled ? 'enabled' : 'disabled'} by ${actor}: ${reason}`;
 }
 
-export function registerRunbookCommands(program: Command): void {
+/** `ports` reach the local deployment and the drill journal (wired by the CLI's composition root). */
+export function registerRunbookCommands(program: Command, ports: RunbookPorts): void {
+  const open: Open = (cmd) => connect(connectOptions(cmd), ports.locateLocal);
   registerSwitch(
     program,
+    open,
     'failback',
     'Bring traffic back to the primary Region after an incident (runbooks/failback.md) (dangerous!)',
   );
   registerSwitch(
     program,
+    open,
     'failover',
     'Move traffic to the standby Region by hand (runbooks/manual-failover.md) (dangerous!)',
   );
@@ -256,7 +268,7 @@ export function registerRunbookCommands(program: Command): void {
       if (action !== 'status' && !flags.reason?.trim()) {
         throw new RunbookUsageError(`automation ${action} needs --reason "<why>": it is stored with the state`);
       }
-      const ctx = await connect(connectOptions(cmd));
+      const ctx = await open(cmd);
       const line =
         action === 'status' ? undefined : await setAutomation(ctx, action === 'enable', flags.reason!, currentActor());
       const { automation } = await ctx.store.getRouting();
@@ -273,34 +285,92 @@ export function registerRunbookCommands(program: Command): void {
     withTargetOptions(
       program
         .command('status')
-        .description('Which Region serves each tier and premium tenant, alarms, automation, last switches'),
+        .description('Which Region serves each tier and premium tenant, alarms, automation, last switches')
+        .option('--watch [seconds]', 'redraw every N seconds (default 2) until Ctrl-C', positiveInt('--watch')),
     ),
-  ).action(async (flags: { output?: string; json?: boolean }, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
-    const report = await gatherStatus({
-      config: ctx.config,
-      route53: ctx.clients.route53,
-      hostedZoneId: ctx.hostedZoneId,
-      store: ctx.store,
-      health: ctx.health,
-      activeDrill: ctx.activeDrill,
-      unfinishedRuns: () => ctx.progress.unfinished(),
-      now: new Date(),
-    });
-    process.stdout.write(wantsJson(flags) ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
-    // Scripts and pagers can act on it: something in `problems` needs a human.
-    if (!report.ok) process.exitCode = EXIT.needsHuman;
+  ).action(async (flags: { output?: string; json?: boolean; watch?: number | true }, cmd: Command) => {
+    const seconds = flags.watch === true ? DEFAULT_WATCH_SECONDS : flags.watch;
+    if (seconds !== undefined && seconds < 1) {
+      throw new RunbookUsageError(`--watch ${seconds}: redraw every 1 second or more`);
+    }
+    const ctx = await open(cmd);
+    const json = wantsJson(flags);
+    const colour = !json && process.stdout.isTTY === true && process.stdout.hasColors();
+    const draw = async () => {
+      const report = await gatherStatus({
+        config: ctx.config,
+        route53: ctx.clients.route53,
+        hostedZoneId: ctx.hostedZoneId,
+        store: ctx.store,
+        health: ctx.health,
+        activeDrill: ctx.activeDrill,
+        unfinishedRuns: () => ctx.progress.unfinished(),
+        lastDrill: ports.lastDrill,
+        now: new Date(),
+      });
+      return { report, text: json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, { colour }) };
+    };
+    if (seconds === undefined) {
+      const { report, text } = await draw();
+      process.stdout.write(text);
+      // Scripts and pagers can act on it: something in `problems` needs a human.
+      if (!report.ok) process.exitCode = EXIT.needsHuman;
+      return;
+    }
+    // Ctrl-C is how a watch ends: finish the redraw under way, then exit as interrupted (130).
+    const stopped = new AbortController();
+    process.once('SIGINT', () => stopped.abort());
+    while (!stopped.signal.aborted) {
+      const { text } = await draw();
+      // On a terminal, redraw in place (clear, home); piped, each redraw follows the last.
+      process.stdout.write(process.stdout.isTTY && !json ? `\x1b[2J\x1b[H${text}` : text);
+      await setTimeout(seconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined);
+    }
+    process.exitCode = EXIT.sigint;
   });
 
-  registerRunsCommands(program);
+  registerRunsCommands(program, open);
+  registerCheckCommands(program, open);
+}
+
+/** `probe` and `notifications`: the check steps of the runbooks, the same command locally and on AWS. */
+function registerCheckCommands(program: Command, open: Open): void {
+  withOutputOption(
+    withTargetOptions(
+      program
+        .command('probe')
+        .description("which Region serves each tenant's name, asked through the deployment's DNS (GET /health)")
+        .argument('[tenants...]', 'tenant ids or names (default: every tenant of the configuration)')
+        .option('--expect <region>', 'exit 1 unless every name is served by this Region'),
+    ),
+  ).action(async (tenants: string[], flags: { expect?: string; output?: string; json?: boolean }, cmd: Command) => {
+    const ctx = await open(cmd);
+    const report = await runProbe(ctx, probeNames(ctx.config, tenants), flags.expect);
+    if (wantsJson(flags)) print(JSON.stringify(report, null, 2));
+    else for (const line of formatProbe(report, ctx.config.regions)) print(line);
+    if (!report.ok) process.exitCode = EXIT.needsHuman;
+  });
+  withOutputOption(
+    withTargetOptions(
+      program
+        .command('notifications')
+        .description('what on-call received from the on-call topic (locally); on AWS, where the topic delivers')
+        .option('--last <n>', 'show the last n messages', positiveInt('--last'), 10),
+    ),
+  ).action(async (flags: { last: number; output?: string; json?: boolean }, cmd: Command) => {
+    const ctx = await open(cmd);
+    const received = await ctx.inbox.received();
+    if (wantsJson(flags)) print(JSON.stringify(received, null, 2));
+    else for (const line of formatNotifications(received, new Date(), flags.last)) print(line);
+  });
 }
 
 /** `runs list|show|abandon`: the runbook runs as objects a human can inspect and end. */
-function registerRunsCommands(program: Command): void {
+function registerRunsCommands(program: Command, open: Open): void {
   const runs = program.command('runs').description('Runbook runs (failback, failover): list, show, abandon');
   withOutputOption(withTargetOptions(runs.command('list').description('every run, newest first'))).action(
     async (flags: { output?: string; json?: boolean }, cmd: Command) => {
-      const ctx = await connect(connectOptions(cmd));
+      const ctx = await open(cmd);
       const all = await ctx.progress.list();
       const now = new Date();
       if (wantsJson(flags)) print(JSON.stringify(all, null, 2));
@@ -313,7 +383,7 @@ function registerRunsCommands(program: Command): void {
       runs.command('show').description('one run: state, owner, age, every step').argument('<run-id>', 'from runs list'),
     ),
   ).action(async (runId: string, flags: { output?: string; json?: boolean }, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
+    const ctx = await open(cmd);
     const run = await ctx.progress.get(runId);
     if (!run) throw new RunbookUsageError(`no runbook run "${runId}": \`runs list\` shows the run ids`);
     if (wantsJson(flags)) print(JSON.stringify(run, null, 2));
@@ -326,7 +396,7 @@ function registerRunsCommands(program: Command): void {
       .argument('<run-id>', 'from runs list')
       .requiredOption('--reason <text>', 'why: stored with the run and in the audit'),
   ).action(async (runId: string, flags: { reason: string }, cmd: Command) => {
-    const ctx = await connect(connectOptions(cmd));
+    const ctx = await open(cmd);
     const run = await abandonRun({ ...ctx, clock: systemClock }, runId, flags.reason, currentActor());
     print(`run ${run.runId} abandoned: ${run.endReason}`);
   });

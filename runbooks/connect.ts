@@ -1,20 +1,19 @@
 import { hostname, userInfo } from 'node:os';
-import { Route53DnsClient } from '../chaos/env/dns';
-import { ENV_STATE_DIR, type EnvState, isAlive, readEnvStates } from '../chaos/env/env-state';
-import type { EnvConnection } from '../chaos/env/types';
 import { type AwsClients, type AwsTarget, awsTargetFromEnv, createAwsClients } from '../failover/aws/clients';
 import { loadConfig } from '../failover/config/load';
 import { assertKnownRegion, controlRegionOf, namesFor } from '../failover/config/names';
 import { runtimeSettingsFromConfig } from '../failover/config/runtime-settings';
 import { configSchema, type RegionFlipConfig } from '../failover/config/schema';
 import { failoverDepsFromSettings } from '../failover/handler/failover-handler';
-import { findOncallTopicArn } from '../failover/notify/sns-notifier';
+import { findOncallTopicArn, SnsNotifier } from '../failover/notify/sns-notifier';
 import type { ControlStore, HealthReader, Notifier, TrafficSwitch } from '../failover/ports';
 import { activeDrill, type ControlTableRef, type DrillMarker } from '../failover/state/drill-marker';
 import { findHostedZoneId } from '../failover/switch/records';
+import { DnsTenantResolver, SnsSubscriptionsInbox } from './aws-deployment';
+import type { LocalDeploymentLocator, OncallInbox, TenantResolver } from './ports';
 import { DynamoRunbookProgressStore, type RunbookProgressStore } from './progress';
 import { type ReplicationCheck, SentinelReplicationCheck } from './replication-check';
-import { DnsServedByProbe, HttpsServedByProbe, type ServedByProbe } from './served-by-probe';
+import { DnsServedByProbe, type ServedByProbe } from './served-by-probe';
 
 /**
  * Connects the runbook commands to a deployment: the local two-Region environment (through the state file a running
@@ -48,6 +47,8 @@ export interface RunbookContext {
   readonly progress: RunbookProgressStore;
   readonly replication: ReplicationCheck;
   readonly probe: ServedByProbe;
+  /** What on-call received (locally) or where the on-call topic delivers (AWS). */
+  readonly inbox: OncallInbox;
   readonly activeDrill: (now: Date) => Promise<DrillMarker | undefined>;
 }
 
@@ -60,29 +61,49 @@ export function leaseOwner(actor: string): string {
   return `runbook:${actor}@${hostname()}`;
 }
 
-/** The on-call topic of the control Region, found by name (so neither the account id nor an ARN must be typed). */
+/**
+ * The on-call topic: its ARN, or how to find it. Found lazily, on the first message sent, so read-only commands
+ * (`status`, `runs list`) need no SNS permission.
+ */
+export type OncallTopic = string | (() => Promise<string>);
+
 export interface ContextInputs {
   readonly target: RunbookTarget;
   readonly config: RegionFlipConfig;
   readonly clients: AwsClients;
   readonly hostedZoneId: string;
   readonly controlRegion: string;
-  readonly oncallTopicArn: string;
+  readonly oncallTopic: OncallTopic;
   readonly probe: ServedByProbe;
+  readonly inbox: OncallInbox;
+}
+
+/** Finds the topic once, on the first notification, then publishes through the Lambda's own notifier. */
+class LazySnsNotifier implements Notifier {
+  private notifier: Promise<Notifier> | undefined;
+
+  constructor(private readonly create: () => Promise<Notifier>) {}
+
+  notify(subject: string, message: Record<string, unknown>): Promise<void> {
+    this.notifier ??= this.create();
+    return this.notifier.then((n) => n.notify(subject, message));
+  }
 }
 
 /** Wires the adapters over already-created clients (the CLI, and tests against moto). */
 export function buildRunbookContext(inputs: ContextInputs): RunbookContext {
-  const { config, clients } = inputs;
+  const { config, clients, oncallTopic } = inputs;
   assertKnownRegion(config, inputs.controlRegion);
   const names = namesFor(config);
   const settings = runtimeSettingsFromConfig(config, {
     hostedZoneId: inputs.hostedZoneId,
-    oncallTopicArn: inputs.oncallTopicArn,
+    // A lazily found topic is in the control Region (findOncallTopicArn looks there); its ARN is not needed here.
+    oncallTopicArn: typeof oncallTopic === 'string' ? oncallTopic : '',
     controlRegion: inputs.controlRegion,
   });
   const failover = failoverDepsFromSettings(settings, clients);
   const controlTable: ControlTableRef = { db: clients.dynamodb[inputs.controlRegion]!, tableName: names.controlTable };
+  const sns = clients.sns[inputs.controlRegion]!;
   return {
     target: inputs.target,
     config,
@@ -92,94 +113,63 @@ export function buildRunbookContext(inputs: ContextInputs): RunbookContext {
     store: failover.store,
     health: failover.health,
     trafficSwitch: failover.trafficSwitch,
-    notifier: failover.notifier,
+    notifier:
+      typeof oncallTopic === 'string'
+        ? failover.notifier
+        : new LazySnsNotifier(async () => new SnsNotifier(sns, await oncallTopic())),
     progress: new DynamoRunbookProgressStore(controlTable),
     replication: new SentinelReplicationCheck(clients.dynamodb, names.dataTable),
     probe: inputs.probe,
+    inbox: inputs.inbox,
     activeDrill: (now) => activeDrill(controlTable, now),
   };
 }
 
-/** Where running local environments describe themselves. REGIONFLIP_ENV_STATE_DIR overrides it (tests). */
-export function envStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.REGIONFLIP_ENV_STATE_DIR || ENV_STATE_DIR;
-}
-
-/**
- * How to reach the running local environment, or an error saying how to start one. With several running (an `env up`
- * next to a drill or a test run), the commands refuse to guess which one to change: REGIONFLIP_ENV_ID picks one.
- */
-export function localEnvironmentConnection(
-  dir: string = envStateDir(),
-  wanted: string | undefined = process.env.REGIONFLIP_ENV_ID,
-): EnvConnection {
-  const running = readEnvStates(dir)
-    .filter((s): s is EnvState & { connection: EnvConnection } => s.connection !== undefined && isAlive(s.runnerPid))
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-  if (running.length === 0) {
-    throw new Error(
-      `no local environment is running (none recorded in ${dir}): start one with \`npm run -s cli -- env up\` ` +
-        '(and leave it running), or use --target aws',
-    );
-  }
-  const list = running.map((s) => `${s.id} (started ${s.startedAt})`).join(', ');
-  if (wanted) {
-    const chosen = running.find((s) => s.id === wanted);
-    if (!chosen) throw new Error(`REGIONFLIP_ENV_ID="${wanted}" is not a running local environment; running: ${list}`);
-    return chosen.connection;
-  }
-  if (running.length > 1) {
-    throw new Error(
-      `${running.length} local environments are running: ${list}. Choose the one to act on with ` +
-        'REGIONFLIP_ENV_ID=<id> (`env up` prints its id), or stop the others',
-    );
-  }
-  return running[0]!.connection;
-}
-
-export async function connect(opts: ConnectOptions): Promise<RunbookContext> {
+/** Connects to the target: `locateLocal` finds the running local deployment (the CLI wires chaos/env's). */
+export async function connect(opts: ConnectOptions, locateLocal: LocalDeploymentLocator): Promise<RunbookContext> {
   if (opts.target !== 'local' && opts.target !== 'aws') {
     throw new Error(`--target "${String(opts.target)}" is not known: use "local" or "aws"`);
   }
   let config: RegionFlipConfig;
   let awsTarget: AwsTarget;
   let hostedZoneId: string | undefined = opts.zoneId;
-  let probe: ServedByProbe | undefined;
-  let serviceUrls: Record<string, string> = {};
-  if (opts.target === 'local') {
-    const local = localEnvironmentConnection();
+  const local = opts.target === 'local' ? locateLocal() : undefined;
+  if (local) {
     // The environment's own configuration (local profile applied), validated again like any other.
     config = configSchema.parse(local.config);
     awsTarget = { endpoint: local.motoEndpoint };
     hostedZoneId = local.hostedZoneId;
-    // Probes go through the load balancer models, as tenants' clients do.
-    serviceUrls = Object.fromEntries(Object.entries(local.regions).map(([r, v]) => [r, v.loadBalancerUrl]));
   } else {
     config = loadConfig(opts.configFile);
     // Real AWS, unless REGIONFLIP_AWS_ENDPOINT points at a moto server on loopback.
     awsTarget = awsTargetFromEnv();
-    probe = new HttpsServedByProbe();
   }
   const regions = [config.regions.primary, config.regions.secondary];
   const clients = createAwsClients(regions, awsTarget);
   hostedZoneId ??= config.dns.hostedZoneId ?? (await findHostedZoneId(clients.route53, config.dns.zoneName));
-  const zoneId = hostedZoneId;
-  probe ??= new DnsServedByProbe(
-    () =>
-      new Route53DnsClient({ route53: clients.route53, hostedZoneId: zoneId, loadBalancerUrl: (r) => serviceUrls[r] }),
-  );
   const controlRegion = opts.controlRegion ?? controlRegionOf(config);
   assertKnownRegion(config, controlRegion);
-  const oncallTopicArn =
+  const sns = clients.sns[controlRegion]!;
+  let found: Promise<string> | undefined;
+  const oncallTopic: OncallTopic =
     opts.oncallTopicArn ??
-    (await findOncallTopicArn(clients.sns[controlRegion]!, namesFor(config).oncallTopic, controlRegion));
+    (() => {
+      found ??= findOncallTopicArn(sns, namesFor(config).oncallTopic, controlRegion);
+      return found;
+    });
+  const resolver: () => TenantResolver = local
+    ? () => local.resolver(clients.route53)
+    : () => new DnsTenantResolver(regions);
   return buildRunbookContext({
     target: opts.target,
     config,
     clients,
     hostedZoneId,
     controlRegion,
-    oncallTopicArn,
-    probe,
+    oncallTopic,
+    probe: new DnsServedByProbe(resolver),
+    inbox:
+      local?.inbox ??
+      new SnsSubscriptionsInbox(sns, typeof oncallTopic === 'string' ? async () => oncallTopic : oncallTopic),
   });
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUNBOOKS } from './definitions/index';
-import type { Runbook, RunbookStep } from './definitions/types';
+import type { Runbook, RunbookCommand, RunbookStep } from './definitions/types';
 
 /**
  * Renders the runbook definitions to Markdown. `npx tsx runbooks/render.ts` writes runbooks/*.md; a test fails when
@@ -15,13 +15,27 @@ function stepTitle(step: RunbookStep): string {
   return step.risky && !step.title.includes(DANGEROUS) ? `${step.title} ${DANGEROUS}` : step.title;
 }
 
+/**
+ * A command block, then what to type at its questions (an `input` block), then its expected output (an `expect`
+ * block: every line appears in the output, `exit N` is the exit code, `exit 0|1` either). The walk test reads these blocks.
+ */
+function renderCommand(c: RunbookCommand): string[] {
+  const lines = ['```sh', c.line, '```', ''];
+  if (c.input) lines.push('Type at the questions:', '', '```input', ...c.input, '```', '');
+  lines.push('Expected output (each line appears in it; `exit N` is the exit code):', '');
+  lines.push('```expect', `exit ${[c.exit ?? 0].flat().join('|')}`, ...c.output, '```', '');
+  return lines;
+}
+
 function renderStep(step: RunbookStep, index: number): string {
   const lines = [`## Step ${index + 1}. ${stepTitle(step)}`, ''];
   if (step.risky) lines.push('> **This step changes production.** Read it to the end before you run it.', '');
   lines.push(`**Why:** ${step.purpose}`, '');
-  if (step.command) lines.push('**Run:**', '', '```sh', step.command, '```', '');
+  if (step.notWalked) lines.push(`**Not walked locally:** ${step.notWalked}`, '');
+  if (step.command) lines.push('**Run:**', '', ...renderCommand(step.command));
   lines.push(`**You should see:** ${step.expect}`, '');
   lines.push(`**Check:** ${step.verify}`, '');
+  if (step.check) lines.push('**Check with:**', '', ...renderCommand(step.check));
   lines.push(`**If it fails:** ${step.ifItFails}`, '');
   return lines.join('\n');
 }

@@ -1,12 +1,17 @@
-import type { DnsClient } from '../chaos/env/types';
+import type { TenantResolver } from './ports';
 
 /**
- * "Which Region actually serves this tenant name?", asked from the outside: GET /health through the name's DNS answer
- * and read the `x-served-by-region` header that every tenant service response carries.
+ * "Which Region actually serves this tenant name?", asked from the outside: resolve the name through the deployment's
+ * DNS (runbooks/ports.ts), GET /health where it points, and read the `x-served-by-region` header that every tenant
+ * service response carries.
  */
 
 export interface ProbeResult {
   readonly name: string;
+  /** The DNS chain followed, first the name asked. */
+  readonly chain?: readonly string[];
+  /** The Region the DNS answer points at. */
+  readonly dnsRegion?: string;
   /** The `x-served-by-region` header, when the service answered. */
   readonly servedBy?: string;
   readonly status?: number;
@@ -19,42 +24,30 @@ export interface ServedByProbe {
 
 const PROBE_TIMEOUT_MS = 5000;
 
-async function getHealth(name: string, url: string): Promise<ProbeResult> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    await res.arrayBuffer();
-    const servedBy = res.headers.get('x-served-by-region') ?? undefined;
-    return { name, status: res.status, ...(servedBy ? { servedBy } : {}) };
-  } catch (err) {
-    return { name, error: `GET ${url} failed: ${(err as Error).message}` };
-  }
-}
-
-/** In AWS: HTTPS to the tenant's own name, through the resolver of this machine (TTL caching included). */
-export class HttpsServedByProbe implements ServedByProbe {
-  async probe(names: readonly string[]): Promise<ProbeResult[]> {
-    return Promise.all(names.map((name) => getHealth(name, `https://${name}/health`)));
-  }
-}
-
-/**
- * On the local two-Region environment: resolve the name with the environment's DNS (the Route 53 records in moto,
- * followed to a Region's load balancer), then GET /health there. A new resolver per round: no stale cached answer.
- */
+/** A new resolver per round: no stale cached answer from an earlier round. */
 export class DnsServedByProbe implements ServedByProbe {
-  constructor(private readonly dnsClient: () => DnsClient) {}
+  constructor(private readonly resolver: () => TenantResolver) {}
 
   async probe(names: readonly string[]): Promise<ProbeResult[]> {
-    const dns = this.dnsClient();
+    const dns = this.resolver();
     return Promise.all(
-      names.map(async (name) => {
-        let url: string;
+      names.map(async (name): Promise<ProbeResult> => {
+        let answer: Awaited<ReturnType<TenantResolver['resolve']>>;
         try {
-          url = (await dns.resolve(name)).url;
+          answer = await dns.resolve(name);
         } catch (err) {
           return { name, error: `DNS: ${(err as Error).message}` };
         }
-        return getHealth(name, `${url}/health`);
+        const seen = { name, chain: answer.chain, ...(answer.region ? { dnsRegion: answer.region } : {}) };
+        const url = `${answer.url}/health`;
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+          await res.arrayBuffer();
+          const servedBy = res.headers.get('x-served-by-region') ?? undefined;
+          return { ...seen, status: res.status, ...(servedBy ? { servedBy } : {}) };
+        } catch (err) {
+          return { ...seen, error: `GET ${url} failed: ${(err as Error).message}` };
+        }
       }),
     );
   }

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { RegionFlipConfig, Tier } from '../failover/config/schema';
 import type { AutomationState, RegionHealth } from '../failover/core/types';
@@ -7,6 +8,7 @@ import type { AuditEntry } from '../failover/state/model';
 import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/records';
 import { listPageOf, listZoneRecords } from '../failover/switch/zone-reader';
 import { SWITCH_RUNBOOK_STEPS } from './definitions/types';
+import type { LastDrill, LastDrillReader } from './ports';
 import type { RunbookRun } from './progress';
 import { formatAge } from './runs';
 
@@ -24,6 +26,7 @@ export interface StatusDeps {
   readonly health: HealthReader;
   readonly activeDrill: (now: Date) => Promise<DrillMarker | undefined>;
   readonly unfinishedRuns: () => Promise<RunbookRun[]>;
+  readonly lastDrill: LastDrillReader;
   readonly now: Date;
 }
 
@@ -70,6 +73,8 @@ export interface StatusReport {
   readonly regions: Readonly<Record<string, RegionHealth>>;
   readonly automation: AutomationState;
   readonly drill?: DrillMarker;
+  /** The last drill run from this checkout (its journal), with its verdict. */
+  readonly lastDrill?: LastDrill;
   readonly lastSwitches: readonly AuditEntry[];
   /** Records and control table disagree, a switch is unfinished: things a human should look at. */
   readonly warnings: readonly string[];
@@ -98,6 +103,7 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
     deps.store.listAudit(50),
     deps.unfinishedRuns(),
   ]);
+  const lastDrill = deps.lastDrill();
   const zone = config.dns.zoneName;
   const shared = records.get(`shared.${zone}`);
   const count = (tier: Tier) => config.tenants.filter((t) => t.tier === tier).length;
@@ -206,6 +212,7 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
     regions: health,
     automation: routing.automation,
     ...(drill ? { drill } : {}),
+    ...(lastDrill ? { lastDrill } : {}),
     lastSwitches: audit
       .filter((e) => e.request !== undefined && e.outcome !== 'refused' && e.outcome !== 'verified')
       .slice(0, LAST_SWITCHES),
@@ -226,15 +233,32 @@ function describeScope(e: AuditEntry): string {
   return `${who} -> ${e.request.targetRegion}`;
 }
 
+/** Colours for a terminal that shows them (a TTY without NO_COLOR); plain text otherwise. */
+export interface StatusStyle {
+  readonly colour: boolean;
+}
+
 /** The report as text for a terminal: short lines, the important word first. */
-export function formatStatus(report: StatusReport): string {
+export function formatStatus(report: StatusReport, style: StatusStyle = { colour: false }): string {
+  // node:util's SGR code pairs; the caller decided whether the terminal shows colour (styleText decides by itself).
+  const paint = (formats: readonly (keyof typeof inspect.colors)[], text: string) =>
+    style.colour
+      ? formats.reduce((t, f) => {
+          const [on, off] = inspect.colors[f] ?? [];
+          return on === undefined ? t : `\u001b[${on}m${t}\u001b[${off}m`;
+        }, text)
+      : text;
+  const good = (text: string) => paint(['green'], text);
+  const bad = (text: string) => paint(['red', 'bold'], text);
   const now = new Date(report.generatedAt).getTime();
   const ago = (iso: string) => `${formatAge(now - new Date(iso).getTime())} ago`;
   const role = (region: string | undefined) =>
     region === report.roles.primary ? ' (primary)' : region === report.roles.secondary ? ' (secondary)' : '';
   const lines = [
     `RegionFlip status of ${report.zone.name} (zone ${report.zone.hostedZoneId}) at ${report.generatedAt}`,
-    report.ok ? 'OK: nothing needs a human' : `NEEDS A HUMAN: ${report.problems.length} problem(s), listed at the end`,
+    report.ok
+      ? good('OK: nothing needs a human')
+      : bad(`NEEDS A HUMAN: ${report.problems.length} problem(s), listed at the end`),
     '',
   ];
   lines.push('traffic (from the Route 53 routing records)');
@@ -262,7 +286,7 @@ export function formatStatus(report: StatusReport): string {
   for (const [region, h] of Object.entries(report.regions)) {
     const firing = h.alarmsInAlarm.length > 0 ? `  in ALARM: ${h.alarmsInAlarm.join(', ')}` : '';
     lines.push(
-      `  ${`${region}${role(region)}`.padEnd(22)}  ${h.status}${h.since ? ` for ${formatAge(now - h.since.getTime())}` : ''}${firing}${h.detail ? `  (${h.detail})` : ''}`,
+      `  ${`${region}${role(region)}`.padEnd(22)}  ${h.status === 'healthy' ? good(h.status) : bad(h.status)}${h.since ? ` for ${formatAge(now - h.since.getTime())}` : ''}${firing}${h.detail ? `  (${h.detail})` : ''}`,
     );
   }
   lines.push('', `automation: ${describeAutomation(report.automation)}`);
@@ -270,6 +294,15 @@ export function formatStatus(report: StatusReport): string {
     report.drill
       ? `drill: "${report.drill.title}" (${report.drill.drillId}) in progress since ${report.drill.startedAt.toISOString()}, by ${report.drill.startedBy}`
       : 'drill: none',
+  );
+  const d = report.lastDrill;
+  lines.push(
+    d?.verdict === 'unreadable'
+      ? `last drill: ${bad('UNREADABLE')} journal ${d.journal}: ${d.title}`
+      : d
+        ? `last drill: ${d.verdict === 'passed' ? good('PASSED') : d.verdict === 'failed' ? bad('FAILED') : 'RUNNING'} "${d.title}" ` +
+          `(${d.file}), started ${ago(d.startedAt)}; journal ${d.journal}`
+        : 'last drill: none run from this checkout',
   );
   lines.push('', 'last switches');
   if (report.lastSwitches.length === 0) lines.push('  none');
@@ -281,7 +314,7 @@ export function formatStatus(report: StatusReport): string {
   }
   if (report.problems.length > 0) {
     lines.push('', 'NEEDS A HUMAN');
-    for (const p of report.problems) lines.push(`  ! ${p}`);
+    for (const p of report.problems) lines.push(`  ${bad('!')} ${p}`);
   }
   return `${lines.join('\n')}\n`;
 }

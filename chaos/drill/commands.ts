@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { FisClient } from '@aws-sdk/client-fis';
 import type { Command } from 'commander';
 import { clientConfig, createAwsClients } from '../../failover/aws/clients';
+import { EXIT } from '../../failover/cli/exit-codes';
 import { loadConfig } from '../../failover/config/load';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { findHostedZoneId } from '../../failover/switch/records';
@@ -156,7 +157,14 @@ export function registerDrillCommands(program: Command): void {
           );
           // Stopped by a signal: the shell's convention (128 + signal number), after the rollback finished.
           const stoppedBy = controller.signal.aborted ? String(controller.signal.reason) : undefined;
-          process.exitCode = stoppedBy === 'SIGINT' ? 130 : stoppedBy === 'SIGTERM' ? 143 : run.passed ? 0 : 1;
+          process.exitCode =
+            stoppedBy === 'SIGINT'
+              ? EXIT.sigint
+              : stoppedBy === 'SIGTERM'
+                ? EXIT.sigterm
+                : run.passed
+                  ? EXIT.ok
+                  : EXIT.needsHuman;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
@@ -181,7 +189,7 @@ export function registerDrillCommands(program: Command): void {
           process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
         }
       }
-      if (bad > 0) process.exitCode = 1;
+      if (bad > 0) process.exitCode = EXIT.needsHuman;
     });
 
   drill
@@ -212,7 +220,7 @@ export function registerDrillCommands(program: Command): void {
       for (const r of result.journal.rollbacks)
         out(`${r.status.padEnd(9)} ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
       out(`\n${result.verified ? 'Rollback verified' : 'Rollback NOT verified'} — report: ${result.files.markdown}`);
-      process.exitCode = result.verified ? 0 : 1;
+      process.exitCode = result.verified ? EXIT.ok : EXIT.needsHuman;
     });
 }
 

@@ -17,6 +17,7 @@ import { ENV_STATE_DIR, type EnvProcess, type EnvState, removeEnvState, writeEnv
 import { LocalLoadBalancer } from './load-balancer';
 import { applyLocalProfile, LOCAL_PROFILE, type LocalProfile } from './local-profile';
 import { type MotoServer, startMotoServer } from './moto-server';
+import { OncallInbox } from './oncall-inbox';
 import { RegionProber } from './prober';
 import { type Provisioned, provisionLocalResources } from './provision';
 import { TableReplication } from './replication';
@@ -430,6 +431,11 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     stops.push(() => notifications.stop());
     for (const region of regions)
       await notifications.subscribe(clients.sns[region]!, provisioned.alarmTopicArns[region]!);
+    // What on-call receives, readable by `regionflip notifications` (chaos/env/oncall-inbox.ts).
+    const inbox = new OncallInbox();
+    await inbox.start();
+    stops.push(() => inbox.stop());
+    for (const region of regions) await inbox.subscribe(clients.sns[region]!, provisioned.oncallTopicArns[region]!);
 
     // Outside-in: each Region probed from its peer, published into the peer's CloudWatch (chaos/env/prober.ts).
     const prober = new RegionProber({
@@ -474,6 +480,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       config,
       regions: regionViews,
       adminToken,
+      oncallInboxUrl: inbox.url,
     };
     writeEnvState(state());
     log(`environment ${id} is up`);

@@ -166,4 +166,6 @@ export interface EnvConnection {
   >;
   /** The admin token of the services' fault switch. */
   readonly adminToken: string;
+  /** `GET <url>/messages`: what the on-call topics delivered (chaos/env/oncall-inbox.ts). */
+  readonly oncallInboxUrl: string;
 }

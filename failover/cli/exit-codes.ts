@@ -19,16 +19,18 @@ export const EXIT = {
   sigterm: 143,
 } as const;
 
+/** What each code means, word for word as README.md's "Exit codes" table says it (a test compares the two). */
 export const EXIT_CODE_TABLE: readonly (readonly [number, string])[] = [
-  [EXIT.ok, 'done; for status: nothing needs a human'],
+  [EXIT.ok, 'done; for `status`: nothing needs a human'],
   [
     EXIT.needsHuman,
-    'the command ran and the answer needs a human (refused, verification or drill failed, status problems)',
+    'the command ran and the answer needs a human: a precheck refused, a verification, probe or drill failed, a file is bad',
   ],
   [EXIT.usage, 'usage error: a bad or missing flag, argument or value; nothing was read or changed'],
   [EXIT.failed, 'a step failed part-way (the same command continues the run), or an unexpected error'],
   [EXIT.access, 'cannot reach or authenticate to AWS (locally: moto): credentials, network, permissions'],
-  [EXIT.sigint, 'interrupted with Ctrl-C (SIGINT); 143 for SIGTERM'],
+  [EXIT.sigint, 'interrupted with Ctrl-C (SIGINT)'],
+  [EXIT.sigterm, 'stopped with SIGTERM'],
 ];
 
 /** Bad input found by a command itself (beyond what the flag parser checks): exit 2, nothing changed. */

@@ -1,13 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { registerDrillCommands } from '../../chaos/drill/commands';
 import { registerEnvCommands } from '../../chaos/env/commands';
+import { localDeployment } from '../../chaos/env/runbook-deployment';
 import { registerRunbookCommands } from '../../runbooks/commands';
 import { suggestFlag } from './aws-cli-names';
 import { describeFailure, EXIT } from './exit-codes';
+import { lastDrillFromJournal } from './last-drill';
 
 const { version } = require('../../package.json') as { version: string };
 
-/** The whole command tree; commands live with their folder (chaos/, runbooks/) and call the core. */
+/**
+ * The whole command tree and the composition root: commands live with their folder (chaos/, runbooks/) and call the
+ * core; the runbooks reach the local environment only through the ports chaos/env implements for them.
+ */
 export function buildProgram(): Command {
   const program = new Command('regionflip')
     .description('Multi-Region failover for multi-tenant SaaS on AWS: drills, failover, failback, status')
@@ -18,7 +23,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} });
   registerEnvCommands(program);
   registerDrillCommands(program);
-  registerRunbookCommands(program);
+  registerRunbookCommands(program, { locateLocal: localDeployment, lastDrill: lastDrillFromJournal });
   return program;
 }
 

@@ -1,4 +1,4 @@
-import { AWS_FLAGS, CLI, type Runbook } from './types';
+import { CHOOSE_TARGET, CLI, type Runbook } from './types';
 
 /** Bring traffic home to the primary Region after an incident. Automatic failback is off by design: this is the way back. */
 export const failbackRunbook: Runbook = {
@@ -11,17 +11,20 @@ export const failbackRunbook: Runbook = {
   ],
   before: [
     'A terminal in the repository root, with AWS credentials for the account (`aws sts get-caller-identity` works).',
-    'Nothing about the zone: it is found by the name in the config. Add `--zone-id Z...` only if two zones share that name (an empty `--zone-id` is refused).',
+    CHOOSE_TARGET,
     'A reason you can write in one sentence, for example the incident ticket: "INC-123 resolved, us-east-1 healthy".',
-    `For the local environment, use \`--target local\` instead of \`${AWS_FLAGS}\`, with \`env up\` running.`,
   ],
   steps: [
     {
       title: 'Look at where traffic is now',
       purpose: 'Know the starting point: which Region serves each tier, and whether alarms are quiet.',
-      command: `${CLI} status ${AWS_FLAGS}`,
+      command: {
+        line: `${CLI} status`,
+        output: ['control table: active Region us-west-2', 'us-east-1 (primary)     healthy'],
+        exit: [0, 1],
+      },
       expect:
-        'A table: basic, advanced and each premium tenant on the secondary Region; alarms of both Regions; the automation state; the last switches.',
+        'basic, advanced and each premium tenant on the secondary Region; the health of both Regions; the automation state; the last switches. `NEEDS A HUMAN` (exit code 1) lists what is not right, for example automation still disabled.',
       verify: 'The primary Region shows `healthy` and no alarm in ALARM.',
       ifItFails:
         'If the primary Region is not healthy, stop. Failback is not safe yet. Wait, and watch its alarms. If the command itself errors, its second line says what to do (credentials, network, permissions).',
@@ -29,19 +32,26 @@ export const failbackRunbook: Runbook = {
     {
       title: 'Dry run: prechecks and plan, nothing changes',
       purpose: 'See what the failback would do before doing it.',
-      command: `${CLI} failback --to us-east-1 ${AWS_FLAGS} --dry-run`,
+      command: {
+        line: `${CLI} failback --to us-east-1 --dry-run`,
+        output: ['ok    target-healthy', 'ok    replication-drained', 'shared.', 'DRY RUN: nothing was changed'],
+      },
       expect:
         'Every precheck `ok`, then the plan: each routing record with its old and new value. Last line: `DRY RUN: nothing was changed`.',
       verify: 'The plan lists `shared.<zone>` and every premium tenant you expect to move. Nothing else.',
       ifItFails:
-        'A `FAIL` line says which precheck failed and why. Fix that first (wait for alarms to stay OK; wait for replication to catch up; end the drill). Then run the dry run again.',
+        'A `FAIL` line says which precheck failed and why (exit code 1). Fix that first (wait for alarms to stay OK; wait for replication to catch up; end the drill). Then run the dry run again.',
       runs: ['precheck', 'plan'],
     },
     {
       title: 'Fail back (dangerous!)',
       purpose:
         'Move traffic to the primary Region. The command runs the prechecks again, shows the plan, asks for a reason and for the Region name, switches, verifies, records and tells on-call.',
-      command: `${CLI} failback --to us-east-1 ${AWS_FLAGS}`,
+      command: {
+        line: `${CLI} failback --to us-east-1`,
+        input: ['INC-123 resolved, us-east-1 healthy', 'us-east-1'],
+        output: ['[1/6] precheck', '[5/6] verify', '[6/6] announce', 'DONE: traffic is on us-east-1'],
+      },
       expect:
         'Six steps: `[1/6] precheck` … `[6/6] announce`. Type the reason, then type `us-east-1` to confirm. Last line: `DONE: traffic is on us-east-1`.',
       verify:
@@ -54,19 +64,30 @@ export const failbackRunbook: Runbook = {
     {
       title: 'Check the result',
       purpose: 'Confirm from the outside that tenants are served by the primary Region.',
-      command: `${CLI} status ${AWS_FLAGS}`,
-      expect: 'basic, advanced and every premium tenant on us-east-1. The last switch is your `manual-failback`.',
-      verify:
-        'Open a tenant URL, for example `curl -si https://acme.<zone>/health`, and check `x-served-by-region: us-east-1`.',
+      command: {
+        line: `${CLI} probe --expect us-east-1`,
+        output: ['served by us-east-1 (primary)', 'OK: every name'],
+      },
+      expect:
+        'Every tenant name `ok`, served by us-east-1, each through its DNS answer (`via …`). Exit code 1 if any is not.',
+      verify: 'On-call got the message that the failback is done and verified.',
+      check: { line: `${CLI} notifications --last 1`, output: ['RegionFlip failback to us-east-1 done and verified'] },
       ifItFails:
         'If some records still show the secondary Region, run step 3 again. If the probes fail but the records are right, wait one DNS TTL (see `dns.ttlSeconds`) and check again.',
     },
     {
       title: 'Re-enable automation if you disabled it',
       purpose: 'Automatic failover only protects you again once it is on.',
-      command: `${CLI} automation enable --reason "failback done" ${AWS_FLAGS}`,
+      command: {
+        line: `${CLI} automation enable --reason "failback done"`,
+        output: ['automation enabled by', 'failback done'],
+      },
       expect: '`automation enabled` and the reason.',
-      verify: '`status` shows `automation: enabled`.',
+      verify: '`status` says `OK: nothing needs a human`, with traffic on us-east-1 and `automation: enabled`.',
+      check: {
+        line: `${CLI} status`,
+        output: ['OK: nothing needs a human', 'control table: active Region us-east-1', 'automation: enabled'],
+      },
       ifItFails: 'See automation.md.',
       risky: true,
     },

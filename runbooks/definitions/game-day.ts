@@ -11,22 +11,32 @@ export const gameDayRunbook: Runbook = {
   ],
   before: [
     'A terminal in the repository root. Python 3 (the local environment installs moto by itself).',
+    'Practise on the local environment: `export REGIONFLIP_TARGET=local` in the terminals you use.',
     'Tell the team that a drill is running, and for how long.',
   ],
   steps: [
     {
       title: 'Pick the drill and read its plan',
       purpose: 'Know what will be broken, what is expected, and how it is rolled back. Nothing is touched.',
-      command: `${CLI} drill run chaos/drills/region-outage.yaml --dry-run`,
+      command: {
+        line: `${CLI} drill run chaos/drills/region-outage.yaml --dry-run`,
+        output: ['Drill: Region outage (target: local)', 'Steady-state hypothesis:'],
+      },
       expect: 'The steps, the faults, the expectations (RTO, RPO) and the rollbacks.',
-      verify: `\`${CLI} drill list\` shows the other drills of the catalogue if you want another one.`,
+      verify: 'The catalogue shows the other drills if you want another one.',
+      check: { line: `${CLI} drill list`, output: ['chaos/drills/region-outage.yaml', 'chaos/drills/brown-out.yaml'] },
       ifItFails: `The error names the line and field of the drill file. \`${CLI} drill validate <file>\` checks a file.`,
     },
     {
       title: 'Run the Region-outage drill',
       purpose:
         'Start a local environment, inject an outage into us-east-1, drive tenant traffic, watch automatic failover, roll back, write the reports.',
-      command: `${CLI} drill run chaos/drills/region-outage.yaml`,
+      command: {
+        line: `${CLI} drill run chaos/drills/region-outage.yaml`,
+        output: ['PASSED: Region outage', 'Reports: reports/region-outage-'],
+      },
+      notWalked:
+        'it starts an environment of its own and runs for about a minute; test/drill/ runs the drills (the walk keeps to one environment)',
       expect:
         'Live progress, then RTO per stage, RPO and the paths of the reports. Exit code 0 when expectations hold.',
       verify:
@@ -36,40 +46,62 @@ export const gameDayRunbook: Runbook = {
     {
       title: 'Start a local environment to practise on',
       purpose: 'A fresh two-Region environment for the manual runbooks. It runs until Ctrl-C.',
-      command: `${CLI} env up`,
+      command: { line: `${CLI} env up`, output: ['RegionFlip local environment', 'hosted zone'] },
+      notWalked:
+        'it runs in the foreground until Ctrl-C; the walk starts its environment itself and follows the next steps against it',
       expect: 'Both Regions listed with their URLs. The terminal stays busy: use a second terminal for the next steps.',
-      verify: `\`${CLI} status --target local\` shows every tenant on us-east-1, both Regions healthy, \`drill: none\`.`,
+      verify:
+        'In a second terminal, with `export REGIONFLIP_TARGET=local`: every tenant on us-east-1, both Regions healthy, `drill: none`.',
+      check: {
+        line: `${CLI} status`,
+        output: ['OK: nothing needs a human', 'control table: active Region us-east-1', 'drill: none'],
+      },
       ifItFails: `Run \`${CLI} env down\`, then \`env up\` again. Check that Python 3 is installed.`,
     },
     {
       title: 'Practise the manual failover',
       purpose: 'Follow manual-failover.md against the local environment.',
-      command: `${CLI} failover --to us-west-2 --target local`,
+      command: {
+        line: `${CLI} failover --to us-west-2`,
+        input: ['game day practice', 'us-west-2'],
+        output: ['DONE: traffic is on us-west-2'],
+      },
       expect: 'Six steps, the typed reason and Region, then `DONE: traffic is on us-west-2`.',
-      verify: `\`${CLI} status --target local\` shows every tenant on us-west-2 and the last switch \`manual-failover\`.`,
+      verify: 'Every tenant name is served by us-west-2.',
+      check: { line: `${CLI} probe --expect us-west-2`, output: ['OK: every name'] },
       ifItFails: 'Run the same command again: it continues where it stopped.',
     },
     {
       title: 'Practise the failback',
       purpose: 'Follow failback.md exactly as you would after a real incident.',
-      command: `${CLI} failback --to us-east-1 --target local`,
+      command: {
+        line: `${CLI} failback --to us-east-1`,
+        input: ['game day practice over', 'us-east-1'],
+        output: ['DONE: traffic is on us-east-1'],
+      },
       expect: 'Six steps, the typed reason and Region, then `DONE: traffic is on us-east-1`.',
-      verify: '`[5/6] verify` shows every probe served by us-east-1.',
+      verify: 'Every tenant name is served by us-east-1 again.',
+      check: { line: `${CLI} probe --expect us-east-1`, output: ['OK: every name'] },
       ifItFails: 'Run the same command again: it continues where it stopped.',
       runs: ['precheck', 'plan', 'confirm', 'switch', 'verify', 'announce'],
     },
     {
       title: 'Stop the environment',
       purpose: 'Leave no process behind.',
-      command: `${CLI} env down`,
+      command: { line: `${CLI} env down`, output: ['stopped'] },
+      notWalked: "it stops every local environment, the walk's own included; the walk stops its environment itself",
       expect: 'How many environments were stopped and which leftover processes were killed.',
-      verify: `\`${CLI} status --target local\` now says that no local environment is running.`,
+      verify: '`status` now says that no local environment is running (exit code 3).',
       ifItFails: 'Press Ctrl-C in the `env up` terminal, then run `env down` again.',
     },
     {
       title: 'The same drill against AWS (dangerous!)',
       purpose: 'Only when the local drill passes and the account owners agree: it breaks a real Region on purpose.',
-      command: `${CLI} drill run chaos/drills/region-outage.yaml --target aws`,
+      command: {
+        line: `${CLI} drill run chaos/drills/region-outage.yaml --target aws`,
+        output: ['PASSED: Region outage'],
+      },
+      notWalked: 'it breaks a Region of the AWS account on purpose',
       expect: 'A typed confirmation first, then the same progress and reports as locally.',
       verify: 'The report, and `status --target aws` showing traffic back where it started.',
       ifItFails: `\`${CLI} drill rollback\`, then failback.md if traffic is still on the secondary Region.`,

@@ -1,4 +1,4 @@
-import { AWS_FLAGS, CLI, type Runbook } from './types';
+import { CHOOSE_TARGET, CLI, type Runbook } from './types';
 
 /** Move traffic away from a sick Region by hand: automation is broken, disabled, or paged instead of acting. */
 export const manualFailoverRunbook: Runbook = {
@@ -11,25 +11,33 @@ export const manualFailoverRunbook: Runbook = {
   ],
   before: [
     'A terminal in the repository root, with AWS credentials for the account (`aws sts get-caller-identity` works).',
-    'Nothing about the zone: it is found by the name in the config (`--zone-id Z...` only if two zones share that name).',
+    CHOOSE_TARGET,
     'The incident ticket, for the reason.',
-    `For the local environment, use \`--target local\` instead of \`${AWS_FLAGS}\`.`,
   ],
   steps: [
     {
       title: 'Look at where traffic is now',
       purpose: 'Know which Region serves tenants, which alarms fire, and whether automation is on.',
-      command: `${CLI} status ${AWS_FLAGS}`,
-      expect: 'Tiers and premium tenants on the sick Region; its alarms in ALARM; the standby Region `healthy`.',
+      command: {
+        line: `${CLI} status`,
+        output: ['traffic (from the Route 53 routing records)', 'us-west-2 (secondary)'],
+        exit: [0, 1],
+      },
+      expect:
+        'Tiers and premium tenants on the sick Region; its alarms in ALARM (then the first line says `NEEDS A HUMAN` and the exit code is 1); the standby Region `healthy`.',
       verify: 'The standby Region (the one you move to) shows `healthy`.',
       ifItFails: 'If both Regions are unhealthy, do not fail over. Page the incident commander.',
     },
     {
       title: 'Stop automation from fighting you (dangerous!)',
       purpose: 'A half-working automation could switch back while you work. Turn it off first.',
-      command: `${CLI} automation disable --reason "manual failover, INC-123" ${AWS_FLAGS}`,
+      command: {
+        line: `${CLI} automation disable --reason "manual failover, INC-123"`,
+        output: ['automation disabled by', 'manual failover, INC-123'],
+      },
       expect: '`automation disabled` and your reason.',
-      verify: '`status` shows `automation: DISABLED`.',
+      verify: 'On-call got a message saying automatic failover is DISABLED.',
+      check: { line: `${CLI} notifications --last 1`, output: ['RegionFlip automatic failover DISABLED by'] },
       ifItFails: 'Continue anyway: the switch holds a lease, so two switches never run at the same time.',
       risky: true,
     },
@@ -37,7 +45,11 @@ export const manualFailoverRunbook: Runbook = {
       title: 'Fail over (dangerous!)',
       purpose:
         'Move traffic to the standby Region. Prechecks, plan, typed reason and Region, switch, verification, audit, on-call message.',
-      command: `${CLI} failover --to us-west-2 ${AWS_FLAGS}`,
+      command: {
+        line: `${CLI} failover --to us-west-2`,
+        input: ['INC-123 us-east-1 unhealthy', 'us-west-2'],
+        output: ['[1/6] precheck', '[3/6] confirm', '[5/6] verify', '[6/6] announce', 'DONE: traffic is on us-west-2'],
+      },
       expect:
         'Six steps: `[1/6] precheck` … `[6/6] announce`. Type the reason, then `us-west-2`. Last line: `DONE: traffic is on us-west-2`.',
       verify:
@@ -49,10 +61,20 @@ export const manualFailoverRunbook: Runbook = {
     },
     {
       title: 'Check the result',
-      purpose: 'Confirm that tenants are served by the standby Region.',
-      command: `${CLI} status ${AWS_FLAGS}`,
-      expect: 'basic, advanced and every premium tenant on us-west-2. The last switch is your `manual-failover`.',
-      verify: '`curl -si https://acme.<zone>/health` shows `x-served-by-region: us-west-2`.',
+      purpose: 'Confirm from the outside that tenants are served by the standby Region.',
+      command: {
+        line: `${CLI} probe --expect us-west-2`,
+        output: ['served by us-west-2 (secondary)', 'OK: every name'],
+      },
+      expect:
+        'Every tenant name `ok`, served by us-west-2, through its DNS answer (`via …`). Exit code 1 if any is not.',
+      verify:
+        '`status` shows basic, advanced and every premium tenant on us-west-2, the last switch your `manual-failover`, and `NEEDS A HUMAN` only for the automation you disabled.',
+      check: {
+        line: `${CLI} status`,
+        output: ['control table: active Region us-west-2', 'manual-failover', 'automatic failover is DISABLED'],
+        exit: 1,
+      },
       ifItFails: 'Wait one DNS TTL and check again. If records are wrong, run step 3 again.',
     },
     {

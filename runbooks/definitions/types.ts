@@ -12,7 +12,14 @@ export interface RunbookStep {
   /** Why this step exists, in one or two short sentences. */
   readonly purpose: string;
   /** The exact command to type. Omitted for steps that are a human check (read a dashboard, call someone). */
-  readonly command?: string;
+  readonly command?: RunbookCommand;
+  /** A command that checks the step worked, the same locally and on AWS. */
+  readonly check?: RunbookCommand;
+  /**
+   * Why this step's commands cannot be followed on the local environment (rendered as "Not walked locally"); the
+   * runbook walk test (test/runbooks/runbook-walk.test.ts) names every such step instead of running it.
+   */
+  readonly notWalked?: string;
   /** What you should see when it works. */
   readonly expect: string;
   /** How to be sure it worked. */
@@ -23,6 +30,17 @@ export interface RunbookStep {
   readonly risky?: boolean;
   /** The executable steps of the switch runbook this step runs, so a test can check every one is covered. */
   readonly runs?: readonly SwitchRunbookStep[];
+}
+
+/** A command as the Markdown shows it: typed literally, with the output it must give (the walk test checks it). */
+export interface RunbookCommand {
+  readonly line: string;
+  /** Text that appears in the output when it works, one piece per entry. */
+  readonly output: readonly string[];
+  /** The exit code when it works (README.md, "Exit codes"), or the codes that are all right; 0 if not given. */
+  readonly exit?: number | readonly number[];
+  /** What to type at its questions, in order. */
+  readonly input?: readonly string[];
 }
 
 export interface Runbook {
@@ -40,5 +58,6 @@ export interface Runbook {
 
 /** How every runbook invokes the CLI (from the repository root). */
 export const CLI = 'npm run -s cli --';
-/** The flags that point the CLI at the deployed stacks (the hosted zone is found by name; `--zone-id` is optional). */
-export const AWS_FLAGS = '--target aws';
+/** Every runbook starts by choosing the deployment; its commands then read it from the environment. */
+export const CHOOSE_TARGET =
+  'Choose the deployment once, in this terminal: `export REGIONFLIP_TARGET=aws` for the deployed stacks (the hosted zone is found by name; add `--zone-id Z...` only if two zones share it), or `export REGIONFLIP_TARGET=local` for the local environment (`env up` running). Every command below reads it.';

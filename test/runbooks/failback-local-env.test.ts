@@ -2,6 +2,7 @@ import { startLocalEnvironment } from '../../chaos/env/environment';
 import type { LocalEnvironment } from '../../chaos/env/types';
 import { controlRegionOf } from '../../failover/config/names';
 import { systemClock } from '../../failover/switch/execute-switch';
+import { SnsSubscriptionsInbox } from '../../runbooks/aws-deployment';
 import { buildRunbookContext, type RunbookContext } from '../../runbooks/connect';
 import { checkTargetHealthy } from '../../runbooks/prechecks';
 import { DnsServedByProbe } from '../../runbooks/served-by-probe';
@@ -37,8 +38,9 @@ describe('failback after a failover on the local two-Region environment', () => 
       clients: env.clients,
       hostedZoneId: env.hostedZoneId,
       controlRegion: controlRegionOf(env.config),
-      oncallTopicArn: env.oncallTopicArn,
+      oncallTopic: env.oncallTopicArn,
       probe: new DnsServedByProbe(() => env.dnsClient()),
+      inbox: new SnsSubscriptionsInbox(env.clients.sns[controlRegionOf(env.config)]!, async () => env.oncallTopicArn),
     });
   });
   afterAll(async () => {
@@ -95,6 +97,7 @@ describe('failback after a failover on the local two-Region environment', () => 
       health: ctx.health,
       activeDrill: ctx.activeDrill,
       unfinishedRuns: () => ctx.progress.unfinished(),
+      lastDrill: () => undefined,
       now: new Date(),
     });
     expect(status.traffic.every((t) => t.region === PRIMARY)).toBe(true);

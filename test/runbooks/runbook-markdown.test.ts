@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { registerDrillCommands } from '../../chaos/drill/commands';
-import { registerEnvCommands } from '../../chaos/env/commands';
-import { registerRunbookCommands } from '../../runbooks/commands';
+import { buildProgram } from '../../failover/cli/program';
 import { failbackRunbook } from '../../runbooks/definitions/failback';
 import { RUNBOOKS } from '../../runbooks/definitions/index';
 import { manualFailoverRunbook } from '../../runbooks/definitions/manual-failover';
@@ -11,20 +8,11 @@ import { CLI, SWITCH_RUNBOOK_STEPS } from '../../runbooks/definitions/types';
 import { DANGEROUS, renderAll, renderRunbook } from '../../runbooks/render';
 
 const RUNBOOK_DIR = join(__dirname, '../../runbooks');
-const RUNBOOK_COMMANDS = ['failback', 'failover', 'automation', 'status'];
+const RUNBOOK_COMMANDS = ['failback', 'failover', 'automation', 'status', 'probe', 'notifications'];
 
 /** Splits a shell command line into words (double quotes group; enough for the runbooks' commands). */
 function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-}
-
-/** The CLI as failover/cli/main.ts builds it. */
-function cliProgram(): Command {
-  const program = new Command('regionflip').option('-c, --config <file>');
-  registerEnvCommands(program);
-  registerDrillCommands(program);
-  registerRunbookCommands(program);
-  return program;
 }
 
 describe('runbook Markdown', () => {
@@ -56,12 +44,12 @@ describe('runbook Markdown', () => {
   });
 
   it('GIVEN every CLI command in the Markdown WHEN parsed against the real CLI THEN each command, subcommand and flag exists', () => {
-    const program = cliProgram();
+    const program = buildProgram();
     const checked = new Set<string>();
     for (const runbook of RUNBOOKS) {
-      for (const step of runbook.steps) {
-        if (!step.command?.startsWith(CLI)) continue;
-        const args = words(step.command.slice(CLI.length));
+      for (const line of runbook.steps.flatMap((s) => [s.command, s.check]).map((c) => c?.line ?? '')) {
+        if (!line.startsWith(CLI)) continue;
+        const args = words(line.slice(CLI.length));
         let command = program;
         const path: string[] = [];
         for (const word of args) {
@@ -72,8 +60,8 @@ describe('runbook Markdown', () => {
         }
         const known = [...command.options, ...program.options].map((o) => o.long);
         const unknown = args.filter((a) => a.startsWith('--') && !known.includes(a));
-        expect({ command: step.command, path: path.length > 0, unknown }).toEqual({
-          command: step.command,
+        expect({ command: line, path: path.length > 0, unknown }).toEqual({
+          command: line,
           path: true,
           unknown: [],
         });

@@ -1,13 +1,15 @@
+import { stripVTControlCharacters } from 'node:util';
 import { namesFor } from '../../failover/config/names';
 import { activeDrill, markDrillEnded, markDrillStarted } from '../../failover/state/drill-marker';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import { provisionRecords } from '../../failover/switch/records';
+import type { LastDrill } from '../../runbooks/ports';
 import { formatStatus, gatherStatus, type StatusReport } from '../../runbooks/status';
 import { runSwitchRunbook } from '../../runbooks/switch-runbook';
 import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
 import { failbackOptions, failOverTo, runbookDeps } from './support/runbook-deps';
 
-function statusOf(dep: TestDeployment): Promise<StatusReport> {
+function statusOf(dep: TestDeployment, lastDrill?: LastDrill): Promise<StatusReport> {
   return gatherStatus({
     config: dep.config,
     route53: dep.clients.route53,
@@ -16,6 +18,7 @@ function statusOf(dep: TestDeployment): Promise<StatusReport> {
     health: dep.ctx.health,
     activeDrill: dep.ctx.activeDrill,
     unfinishedRuns: () => dep.ctx.progress.unfinished(),
+    lastDrill: () => lastDrill,
     now: new Date(),
   });
 }
@@ -172,5 +175,29 @@ describe('drill marker', () => {
     await markDrillStarted(dep.ctx.controlTable, { drillId: 'C', title: 'c', startedBy: 'x' }, started, 3600);
     expect(await activeDrill(dep.ctx.controlTable)).toBeUndefined();
     expect((await activeDrill(dep.ctx.controlTable, new Date(started.getTime() + 60_000)))?.drillId).toBe('C');
+  });
+
+  it('GIVEN a failed last drill WHEN status THEN it names the drill, its verdict, its age and its journal; none run says so', async () => {
+    const drill: LastDrill = {
+      title: 'Region outage',
+      file: 'chaos/drills/region-outage.yaml',
+      startedAt: new Date(Date.now() - 3 * 60_000).toISOString(),
+      verdict: 'failed',
+      journal: 'reports/region-outage-x/journal.json',
+    };
+    const text = formatStatus(await statusOf(dep, drill));
+    expect(text).toContain(
+      'last drill: FAILED "Region outage" (chaos/drills/region-outage.yaml), started 3 min ago; journal reports/region-outage-x/journal.json',
+    );
+    expect(formatStatus(await statusOf(dep))).toContain('last drill: none run from this checkout');
+  });
+
+  it('GIVEN the same report WHEN formatted with and without colour THEN only the coloured one has escape codes and both say the same words', async () => {
+    const report = await statusOf(dep);
+    const plain = formatStatus(report);
+    const coloured = formatStatus(report, { colour: true });
+    expect(plain).not.toContain('\x1b[');
+    expect(coloured).toContain('\x1b[');
+    expect(stripVTControlCharacters(coloured)).toBe(plain);
   });
 });

@@ -10,6 +10,7 @@ import { controlRegionOf, namesFor } from '../../../failover/config/names';
 import { type ConfigInput, configSchema, type RegionFlipConfig } from '../../../failover/config/schema';
 import { createControlTable } from '../../../failover/state/control-table';
 import { provisionRecords, zoneRecords } from '../../../failover/switch/records';
+import { SnsSubscriptionsInbox } from '../../../runbooks/aws-deployment';
 import { buildRunbookContext, type RunbookContext } from '../../../runbooks/connect';
 import { DnsServedByProbe } from '../../../runbooks/served-by-probe';
 import { motoTarget, uniqueName } from '../../support/moto';
@@ -108,7 +109,8 @@ export async function provisionDeployment(
     clients,
     hostedZoneId,
     controlRegion,
-    oncallTopicArn: topic.TopicArn!,
+    oncallTopic: topic.TopicArn!,
+    inbox: new SnsSubscriptionsInbox(clients.sns[controlRegion]!, async () => topic.TopicArn!),
     probe: new DnsServedByProbe(
       () => new Route53DnsClient({ route53: clients.route53, hostedZoneId, loadBalancerUrl: (r) => serviceUrls[r] }),
     ),
