@@ -44,7 +44,9 @@ export const FAILOVER_CALL_TIMEOUTS: CallTimeouts = { connectionTimeout: 2000, r
 export function clientConfig(region: string, target: AwsTarget, maxAttempts?: number, timeouts?: CallTimeouts) {
   return {
     region,
-    ...(timeouts ? { requestHandler: { ...timeouts } } : {}),
+    // throwOnRequestTimeout: without it the SDK only LOGS a request that exceeded requestTimeout and keeps waiting
+    // (an endpoint that accepts the connection and never answers hung the handler past 90 s).
+    ...(timeouts ? { requestHandler: { ...timeouts, throwOnRequestTimeout: true } } : {}),
     ...(target.endpoint
       ? { endpoint: target.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
       : {}),
