@@ -1,4 +1,4 @@
-import type { ObservedRouting, RegionHealth, RoutingState } from './core/types';
+import type { ObservedRouting, RegionHealth, RoutingState, SwitchScope } from './core/types';
 import type { AuditEntry, SwitchIntent } from './state/model';
 
 /**
@@ -12,9 +12,7 @@ export interface HealthReader {
 }
 
 /** What to switch: the whole Region (shared record and every premium tenant), or some premium tenants only. */
-export type SwitchScope =
-  | { readonly kind: 'region' }
-  | { readonly kind: 'tenants'; readonly tenantIds: readonly string[] };
+export type { SwitchScope } from './core/types';
 
 export interface SwitchRequest {
   readonly targetRegion: string;

@@ -67,7 +67,12 @@ export function describeRouting(
 ): PrecheckResult {
   const truth = assessRouting(
     routing,
-    intent && { id: intent.id, fromRegion: intent.fromRegion, targetRegion: intent.request.targetRegion },
+    intent && {
+      id: intent.id,
+      fromRegion: intent.fromRegion,
+      targetRegion: intent.request.targetRegion,
+      scope: intent.request.scope,
+    },
     observed,
   );
   const n = observed.records.length;

@@ -213,9 +213,9 @@ export function decide(input: DecisionInput): Decision {
 /** Rule 4: a routing state that is not consistent is converged or paged, whatever triggered the decision. */
 function convergenceDecision(input: DecisionInput): Decision | undefined {
   if (input.truth.kind === 'consistent') return undefined;
-  const c = convergence(input.truth, input.health, input.routing.automation.enabled);
+  const c = convergence(input.truth, input.health, input.routing, input.regions.primary);
   return c.kind === 'converge'
-    ? { kind: 'converge', to: c.to, reason: c.reason }
+    ? { kind: 'converge', to: c.to, scope: c.scope, reason: c.reason }
     : page('routing-not-converged', c.reason);
 }
 

@@ -1,4 +1,4 @@
-import type { ObservedRouting, RegionHealth, RoutingState, RoutingTruth } from './types';
+import type { ObservedRouting, RegionHealth, RoutingState, RoutingTruth, SwitchScope } from './types';
 
 /**
  * Observation against belief (architecture principle 8). The routing records Route 53 serves are the truth of where
@@ -25,7 +25,14 @@ function groupByRegion(observed: ObservedRouting): Record<string, string[]> {
 
 export function assessRouting(
   routing: RoutingState,
-  intent: { readonly id: string; readonly fromRegion: string; readonly targetRegion: string } | undefined,
+  intent:
+    | {
+        readonly id: string;
+        readonly fromRegion: string;
+        readonly targetRegion: string;
+        readonly scope: SwitchScope;
+      }
+    | undefined,
   observed: ObservedRouting,
 ): RoutingTruth {
   const byRegion = groupByRegion(observed);
@@ -35,6 +42,7 @@ export function assessRouting(
       intentId: intent.id,
       fromRegion: intent.fromRegion,
       targetRegion: intent.targetRegion,
+      scope: intent.scope,
       byRegion,
     };
   }
@@ -56,66 +64,116 @@ export function describeSides(byRegion: Readonly<Record<string, readonly string[
 
 /**
  * What to do about a routing state that is not consistent. The rule (ARCHITECTURE.md, "The truth model"):
- *   pending intent  finish it toward its target when the target is healthy (the decision was taken under the lease
- *                   and written ahead; a rerun is idempotent); else go back to where it came from when that Region is
- *                   healthy (the table still says so: done was never written); else page with both sides.
- *   split           the table wins when its Region is healthy: it records the last switch that completed under the
- *                   lease, so records that disagree were written outside the protocol (a stale writer, a hand edit)
- *                   and are stragglers; else page with both sides — never move traffic into a Region not seen healthy.
+ *   pending intent  finish it, in ITS scope (a one-tenant move stays a one-tenant move), toward its target when the
+ *                   target is healthy (the decision was taken under the lease and written ahead; a rerun is
+ *                   idempotent); else put its records back where the table says they are when that Region is healthy
+ *                   (done was never written); else page with both sides.
+ *   split           the table wins where the Region it names for a record is healthy: it records the last switch that
+ *                   completed under the lease, so records that disagree were written outside the protocol (a stale
+ *                   writer, a hand edit) and are stragglers. Only the stragglers move, premium tenants one group at a
+ *                   time (a deliberate override elsewhere is kept); a straggling `shared` record needs a Region move,
+ *                   which also brings overridden tenants home. When the table's Region is NOT healthy and the
+ *                   stragglers sit in the other Region, healthy and not the primary, the Region has failed under a
+ *                   split: everything moves there (a failover, never an automatic failback). Else page with both sides.
  *   either          with automation disabled nothing moves by itself: page (a human finishes with the runbook).
  */
 export type Convergence =
-  | { readonly kind: 'converge'; readonly to: string; readonly reason: string }
+  | { readonly kind: 'converge'; readonly to: string; readonly scope: SwitchScope; readonly reason: string }
   | { readonly kind: 'page'; readonly reason: string };
+
+const REGION: SwitchScope = { kind: 'region' };
+const list = (labels: readonly string[]) => `${labels.slice(0, 10).join(', ')}${labels.length > 10 ? ', …' : ''}`;
 
 export function convergence(
   truth: Exclude<RoutingTruth, { kind: 'consistent' }>,
   health: Readonly<Record<string, RegionHealth>>,
-  automationEnabled: boolean,
+  routing: RoutingState,
+  primaryRegion: string,
 ): Convergence {
   const healthy = (region: string) => health[region]?.status === 'healthy';
   const sides = describeSides(truth.byRegion);
   const status = (region: string) => health[region]?.status ?? 'unknown';
   let to: string | undefined;
+  let scope: SwitchScope = REGION;
   let why: string;
   if (truth.kind === 'pending') {
+    scope = truth.scope;
+    const what = `switch ${truth.intentId} (${truth.fromRegion} → ${truth.targetRegion}${truth.scope.kind === 'tenants' ? `, tenants ${list(truth.scope.tenantIds)}` : ''})`;
+    // Where the table still puts the intent's records: done was never written.
+    const back =
+      truth.scope.kind === 'region'
+        ? [truth.fromRegion]
+        : [...new Set(truth.scope.tenantIds.map((t) => expectedRegion(routing, t)))];
     if (healthy(truth.targetRegion)) {
       to = truth.targetRegion;
-      why = `switch ${truth.intentId} (${truth.fromRegion} → ${truth.targetRegion}) was left unfinished; its target is healthy, so it is finished`;
-    } else if (healthy(truth.fromRegion)) {
-      to = truth.fromRegion;
+      why = `${what} was left unfinished; its target is healthy, so it is finished`;
+    } else if (back.length === 1 && healthy(back[0]!)) {
+      to = back[0]!;
       why =
-        `switch ${truth.intentId} (${truth.fromRegion} → ${truth.targetRegion}) was left unfinished and its target is ` +
-        `${status(truth.targetRegion)}; the table still names ${truth.fromRegion}, which is healthy, so the records go back there`;
+        `${what} was left unfinished and its target is ${status(truth.targetRegion)}; the table still puts its ` +
+        `records in ${to}, which is healthy, so they go back there`;
     } else {
       why =
-        `switch ${truth.intentId} (${truth.fromRegion} → ${truth.targetRegion}) was left unfinished and neither Region ` +
-        `is healthy (${truth.fromRegion}: ${status(truth.fromRegion)}, ${truth.targetRegion}: ${status(truth.targetRegion)})`;
+        `${what} was left unfinished and neither Region is healthy (its target ${truth.targetRegion}: ` +
+        `${status(truth.targetRegion)}; where the table puts its records: ${back.map((r) => `${r}: ${status(r)}`).join(', ')})`;
     }
-  } else if (healthy(truth.tableRegion)) {
-    to = truth.tableRegion;
-    why =
-      `routing records disagree with the control table (${truth.stragglers.length} straggler(s): ` +
-      `${truth.stragglers.slice(0, 10).join(', ')}${truth.stragglers.length > 10 ? ', …' : ''}); the table's Region ` +
-      `${truth.tableRegion} is healthy, so the stragglers go back to it`;
   } else {
-    why =
-      `routing records disagree with the control table and the table's Region ${truth.tableRegion} is ` +
-      `${status(truth.tableRegion)}: traffic never moves into a Region not seen healthy`;
+    const stragglers = truth.stragglers;
+    const elsewhere = Object.keys(truth.byRegion).filter((r) => r !== truth.tableRegion && r !== 'missing');
+    if (stragglers.includes(SHARED)) {
+      if (healthy(truth.tableRegion)) {
+        to = truth.tableRegion;
+        why =
+          `the shared routing record disagrees with the control table (${stragglers.length} straggler(s): ` +
+          `${list(stragglers)}); the table's Region ${truth.tableRegion} is healthy, so every record goes back to it`;
+      } else {
+        why = `the shared routing record disagrees with the control table and the table's Region ${truth.tableRegion} is ${status(truth.tableRegion)}`;
+      }
+    } else {
+      // Premium stragglers, grouped by where the table puts them; one group per round (the caller re-reads).
+      const groups = new Map<string, string[]>();
+      for (const label of stragglers) {
+        const region = expectedRegion(routing, label);
+        groups.set(region, [...(groups.get(region) ?? []), label]);
+      }
+      const group = [...groups.entries()].find(([region]) => healthy(region));
+      if (group) {
+        [to] = group;
+        scope = { kind: 'tenants', tenantIds: group[1] };
+        why =
+          `${stragglers.length} routing record(s) disagree with the control table (${list(stragglers)}); ` +
+          `the table puts ${list(group[1])} in ${to}, which is healthy, so those records go back (nothing else moves)`;
+      } else {
+        why =
+          `routing records disagree with the control table (${list(stragglers)}) and the Regions the table puts ` +
+          `them in are not healthy (${[...groups.keys()].map((r) => `${r}: ${status(r)}`).join(', ')})`;
+      }
+    }
+    if (!to && !healthy(truth.tableRegion) && elsewhere.length === 1) {
+      const other = elsewhere[0]!;
+      if (healthy(other) && other !== primaryRegion) {
+        to = other;
+        scope = REGION;
+        why =
+          `the table's Region ${truth.tableRegion} is ${status(truth.tableRegion)} while routing is split with ` +
+          `records already in ${other}, which is healthy: every record goes to ${other} (a failover)`;
+      }
+    }
+    if (!to) why = `${why!}: traffic never moves into a Region not seen healthy`;
   }
-  if (to && !automationEnabled) {
+  if (to && !routing.automation.enabled) {
     return {
       kind: 'page',
       reason:
-        `Routing is not converged: ${why}, but automation is disabled. Records now: ${sides}. ` +
-        `Finish it by hand: regionflip failover --to ${to} (runbooks/manual-failover.md).`,
+        `Routing is not converged: ${why!}, but automation is disabled. Records now: ${sides}. ` +
+        `Finish it by hand: regionflip failover --to ${to}${scope.kind === 'tenants' ? ` --tenant ${scope.tenantIds.join(' --tenant ')}` : ''} (runbooks/manual-failover.md).`,
     };
   }
   if (!to) {
     return {
       kind: 'page',
-      reason: `Routing is not converged: ${why}. Records now: ${sides}. A human decides (runbooks/manual-failover.md).`,
+      reason: `Routing is not converged: ${why!}. Records now: ${sides}. A human decides (runbooks/manual-failover.md).`,
     };
   }
-  return { kind: 'converge', to, reason: `Converging routing: ${why}. Records before: ${sides}.` };
+  return { kind: 'converge', to, scope, reason: `Converging routing: ${why!}. Records before: ${sides}.` };
 }

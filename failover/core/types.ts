@@ -97,11 +97,16 @@ export type PageCode =
   | 'cooldown'
   | 'too-many-failovers';
 
+/** What a switch moves: every tenant (the Region), or only the named premium tenants' records. */
+export type SwitchScope =
+  | { readonly kind: 'region' }
+  | { readonly kind: 'tenants'; readonly tenantIds: readonly string[] };
+
 /** The tagged result of the decision core. `reason` is a sentence for humans (logs, audit, on-call message). */
 export type Decision =
   | { readonly kind: 'failover'; readonly from: string; readonly to: string; readonly reason: string }
-  /** Routing is split or a switch was left unfinished: move every record to `to` (truth.ts says which and why). */
-  | { readonly kind: 'converge'; readonly to: string; readonly reason: string }
+  /** Routing is split or a switch was left unfinished: move the records of `scope` to `to` (truth.ts says why). */
+  | { readonly kind: 'converge'; readonly to: string; readonly scope: SwitchScope; readonly reason: string }
   | { readonly kind: 'noop'; readonly code: NoopCode; readonly reason: string }
   | { readonly kind: 'page'; readonly code: PageCode; readonly reason: string };
 
@@ -129,6 +134,8 @@ export type RoutingTruth =
   | {
       readonly kind: 'pending';
       readonly targetRegion: string;
+      /** What the unfinished switch moves: every tenant, or only some premium tenants (a runbook's tenant move). */
+      readonly scope: SwitchScope;
       readonly fromRegion: string;
       readonly intentId: string;
       readonly byRegion: Readonly<Record<string, readonly string[]>>;

@@ -136,7 +136,12 @@ async function readSituation(deps: ProcessAlarmDeps) {
   ]);
   const truth = assessRouting(
     routing,
-    intent && { id: intent.id, fromRegion: intent.fromRegion, targetRegion: intent.request.targetRegion },
+    intent && {
+      id: intent.id,
+      fromRegion: intent.fromRegion,
+      targetRegion: intent.request.targetRegion,
+      scope: intent.request.scope,
+    },
     observed,
   );
   return { now, routing, intent, truth, health };
@@ -156,6 +161,8 @@ async function decideAndAct(
   const sleep = deps.sleep ?? defaultSleep;
   const started = deps.clock.now().getTime();
   let round = 0;
+  /** The table's active Region when the last converge round started. */
+  let convergedFrom: string | undefined;
   for (let attempt = 1; round < MAX_ROUNDS; attempt++) {
     round++;
     const { now, routing, truth, health } = await readSituation(deps);
@@ -179,6 +186,19 @@ async function decideAndAct(
     });
     if (truth.kind !== 'consistent') deps.count?.(FAILOVER_METRIC.routingSplits);
 
+    if (
+      decision.kind === 'page' &&
+      decision.code === 'standby-region-alarm' &&
+      last?.decision.kind === 'converge' &&
+      last.decision.scope.kind === 'region' &&
+      last.switch?.outcome === 'switched' &&
+      convergedFrom !== undefined &&
+      convergedFrom !== last.decision.to
+    ) {
+      // The converge round was a failover: it moved every tenant out of the table's Region, the one this alarm is
+      // about (a split under an outage, truth.ts). The move answers the alarm (on-call was told of the switch).
+      return last;
+    }
     if (decision.kind === 'noop' || decision.kind === 'page') {
       await recordDecision(deps, alarm, decision, routing.epoch, health, now);
       const switched = last?.switch && last.switch.outcome !== 'lease-held' ? { switch: last.switch } : {};
@@ -186,6 +206,7 @@ async function decideAndAct(
     }
 
     const isConverge = decision.kind === 'converge';
+    if (isConverge) convergedFrom = routing.activeRegion;
     const report = await executeSwitch(
       {
         store: deps.store,
@@ -196,7 +217,7 @@ async function decideAndAct(
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
       },
       {
-        switch: { targetRegion: decision.to, scope: { kind: 'region' } },
+        switch: { targetRegion: decision.to, scope: isConverge ? decision.scope : { kind: 'region' } },
         caller: isConverge ? 'reconciler' : 'automatic-failover',
         actor: deps.actor,
         reason: decision.reason,

@@ -146,6 +146,8 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
   const holder = new LeaseHolder(deps, lease);
   let plan: SwitchPlan | undefined;
   let recovered: SwitchReport['recovered'];
+  const recoveryErrors: { audit?: string; notify?: string } = {};
+  const joined = (...errors: (string | undefined)[]) => errors.filter(Boolean).join('; ') || undefined;
   try {
     t = clock.now().getTime();
     const pending = await store.pendingSwitch();
@@ -154,16 +156,36 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
       // before planning ours from a known state.
       const done = await runSwitch(deps, holder, { ...pending, token: lease.token }, () => {});
       recovered = { intent: pending, mode: 'finished' };
-      await audit(store, clock, {
-        caller: pending.caller,
-        actor: pending.actor,
-        trigger: `recovery by ${deps.owner} of intent ${pending.id}`,
-        reason: `finished the switch interrupted at ${pending.startedAt.toISOString()}: ${pending.reason}`,
-        request: pending.request,
-        recordsChanged: done.outcome.recordsChanged,
-        outcome: 'switched',
-        epoch: done.routing.epoch,
-      });
+      // The crashed holder's switch IS done now: like our own after "done", a failed audit write or announcement is
+      // reported, never turned into a failure of the switch we were asked for.
+      recoveryErrors.audit = await attempt(() =>
+        audit(store, clock, {
+          caller: pending.caller,
+          actor: pending.actor,
+          trigger: `recovery by ${deps.owner} of intent ${pending.id}`,
+          reason: `finished the switch interrupted at ${pending.startedAt.toISOString()}: ${pending.reason}`,
+          request: pending.request,
+          recordsChanged: done.outcome.recordsChanged,
+          outcome: 'switched',
+          epoch: done.routing.epoch,
+        }),
+      );
+      recoveryErrors.notify = await tell(
+        deps.notifier,
+        `RegionFlip switched ${describeRequest(pending.request)} (an interrupted switch, finished)`,
+        {
+          outcome: 'switched',
+          caller: pending.caller,
+          actor: pending.actor,
+          reason: pending.reason,
+          trigger: `recovery by ${deps.owner} of intent ${pending.id}`,
+          from: pending.fromRegion,
+          to: pending.request.targetRegion,
+          scope: pending.request.scope,
+          recordsChanged: done.outcome.recordsChanged,
+          epoch: done.routing.epoch,
+        },
+      );
     } else if (pending && !sameRequest(pending.request, req.switch)) {
       // The reconciler decided where the records go: this switch replaces the crashed holder's intent.
       recovered = { intent: pending, mode: 'superseded' };
@@ -244,8 +266,8 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
       epoch: done.routing.epoch,
       routing: done.routing,
       recovered,
-      notifyError,
-      auditError,
+      notifyError: joined(recoveryErrors.notify, notifyError),
+      auditError: joined(recoveryErrors.audit, auditError),
     });
   } catch (err) {
     const leaseLost = err instanceof LeaseLostError;
