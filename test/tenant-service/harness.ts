@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -31,6 +32,11 @@ export interface ServiceHarness {
     body: Record<string, unknown>;
     headers: Headers;
   }>;
+  /**
+   * Sends `rawPath` byte for byte: `fetch` (WHATWG URL) would resolve dot segments and `%2e%2e` before sending,
+   * which hides exactly what a hostile client can put on the wire.
+   */
+  callRaw(method: string, rawPath: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   token(tenantId: string, tier?: Tier): string;
   stop(): Promise<void>;
 }
@@ -75,6 +81,18 @@ export async function startService(
         ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+    },
+    callRaw(method, rawPath, headers = {}) {
+      return new Promise((resolve, reject) => {
+        const port = (service.server.address() as AddressInfo).port;
+        const req = request({ host: '127.0.0.1', port, method, path: rawPath, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
     },
     token: (tenantId, tier = 'basic') => signTenantToken(SECRET, { tenantId, tier }),
     async stop() {
