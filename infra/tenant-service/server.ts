@@ -1,11 +1,12 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { JWTVerifyGetKey } from 'jose';
 import type { ServiceFault } from '../../chaos/env/types';
 import { COLLECTIONS, type EntityKind, entitySchemas, idSchema } from './data-model';
 import { NO_FAULT, parseServiceFault } from './fault';
 import type { JsonLogger } from './logger';
 import { BadNextTokenError, ItemExistsError, type TenantStore } from './tenant-store';
-import { type TenantClaims, TokenError, verifyTenantToken } from './token';
+import { type TenantClaims, TokenError, type TokenPolicy, verifyTenantToken } from './token';
 
 /**
  * The tenant service: Order, Product and User REST APIs over one DynamoDB table, the same code in ECS and in the local
@@ -18,7 +19,7 @@ import { type TenantClaims, TokenError, verifyTenantToken } from './token';
  *   PUT  /<collection>/<id>         create or replace
  *   GET|PUT /admin/fault            read / set the fault switch (x-admin-token header)
  *
- * collections: orders, products, users. Tenant routes need `Authorization: Bearer <tenant token>` (token.ts); writes may
+ * collections: orders, products, users. Tenant routes need `Authorization: Bearer <ID token>` (token.ts); writes may
  * carry a sequence number (`x-write-seq` header or `writeSeq` field), stored on the item so drills can compute RPO.
  * Every response carries `x-served-by-region`.
  */
@@ -26,7 +27,9 @@ import { type TenantClaims, TokenError, verifyTenantToken } from './token';
 export interface TenantServiceOptions {
   readonly region: string;
   readonly store: TenantStore;
-  readonly tokenSecret: string;
+  /** The identity provider's signing keys (its JWKS) and what its tokens must say. */
+  readonly tokenKeys: JWTVerifyGetKey;
+  readonly tokenPolicy: TokenPolicy;
   readonly adminToken: string;
   readonly fault?: ServiceFault;
   readonly logger: JsonLogger;
@@ -137,7 +140,7 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
   const random = opts.random ?? Math.random;
   const adminDigest = digest(opts.adminToken);
 
-  const authenticate = (req: IncomingMessage): TenantClaims => {
+  const authenticate = async (req: IncomingMessage): Promise<TenantClaims> => {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {
@@ -146,7 +149,7 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
       });
     }
     try {
-      return verifyTenantToken(opts.tokenSecret, match[1]!);
+      return await verifyTenantToken(opts.tokenKeys, opts.tokenPolicy, match[1]!);
     } catch (err) {
       if (err instanceof TokenError) {
         throw new HttpError(401, 'unauthorized', err.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
@@ -215,7 +218,7 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
     if (!kind || parts.length > 2) {
       throw new HttpError(404, 'not-found', `no route ${path}: use /orders, /products, /users or /health`);
     }
-    const claims = authenticate(req);
+    const claims = await authenticate(req);
     ctx.tenantId = claims.tenantId;
     await applyFault(false);
 

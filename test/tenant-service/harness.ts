@@ -3,16 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTenantDataTable } from '../../chaos/env/data-table';
+import { LocalIdentityProvider } from '../../chaos/env/identity';
 import type { ServiceFault } from '../../chaos/env/types';
 import { clientConfig } from '../../failover/aws/clients';
 import type { Tier } from '../../failover/config/schema';
 import type { JsonLogger } from '../../infra/tenant-service/logger';
 import { createTenantService, type TenantService } from '../../infra/tenant-service/server';
 import { TenantStore } from '../../infra/tenant-service/tenant-store';
-import { signTenantToken } from '../../infra/tenant-service/token';
+import { remoteTokenKeys } from '../../infra/tenant-service/token';
 import { motoTarget, uniqueName } from '../support/moto';
 
-export const SECRET = 'test-secret-0123456789abcdef0123456789';
 export const ADMIN = 'admin-token-0123456789';
 export const REGION = 'us-east-1';
 
@@ -23,6 +23,8 @@ export interface ServiceHarness {
   readonly db: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly logs: Record<string, unknown>[];
+  /** The issuer the service trusts (its JWKS over HTTP on loopback, as the service fetches it on AWS). */
+  readonly identity: LocalIdentityProvider;
   call(
     method: string,
     path: string,
@@ -54,10 +56,12 @@ export async function startService(
     info: (msg, fields) => logs.push({ level: 'info', msg, ...fields }),
     error: (msg, fields) => logs.push({ level: 'error', msg, ...fields }),
   };
+  const identity = await LocalIdentityProvider.start();
   const service = createTenantService({
     region: REGION,
     store: new TenantStore(db, tableName, REGION),
-    tokenSecret: SECRET,
+    tokenKeys: remoteTokenKeys(identity.jwksUrl),
+    tokenPolicy: identity.policy,
     adminToken: ADMIN,
     logger,
     ...opts,
@@ -70,6 +74,7 @@ export async function startService(
     db,
     tableName,
     logs,
+    identity,
     async call(method, path, o = {}) {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -94,11 +99,12 @@ export async function startService(
         req.end();
       });
     },
-    token: (tenantId, tier = 'basic') => signTenantToken(SECRET, { tenantId, tier }),
+    token: (tenantId, tier = 'basic') => identity.issue({ tenantId, tier }),
     async stop() {
       service.server.closeAllConnections();
       await new Promise((r) => service.server.close(r));
       db.destroy();
+      await identity.stop();
     },
   };
 }
