@@ -1,7 +1,9 @@
 import type { DnsClient } from '../chaos/env/types';
+import { HEALTH_PATH } from '../infra/tenant-service/routes';
 
 /**
- * "Which Region actually serves this tenant name?", asked from the outside: GET /health through the name's DNS answer
+ * "Which Region actually serves this tenant name?", asked from the outside: GET /health (HEALTH_PATH, the route the
+ * load balancers forward) through the name's DNS answer
  * and read the `x-served-by-region` header that every tenant service response carries.
  */
 
@@ -33,7 +35,7 @@ async function getHealth(name: string, url: string): Promise<ProbeResult> {
 /** In AWS: HTTPS to the tenant's own name, through the resolver of this machine (TTL caching included). */
 export class HttpsServedByProbe implements ServedByProbe {
   async probe(names: readonly string[]): Promise<ProbeResult[]> {
-    return Promise.all(names.map((name) => getHealth(name, `https://${name}/health`)));
+    return Promise.all(names.map((name) => getHealth(name, `https://${name}${HEALTH_PATH}`)));
   }
 }
 
@@ -54,7 +56,7 @@ export class DnsServedByProbe implements ServedByProbe {
         } catch (err) {
           return { name, error: `DNS: ${(err as Error).message}` };
         }
-        return getHealth(name, `${url}/health`);
+        return getHealth(name, `${url}${HEALTH_PATH}`);
       }),
     );
   }

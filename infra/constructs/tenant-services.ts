@@ -20,6 +20,7 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { acknowledge } from '../nag';
+import { HEALTH_PATH } from '../tenant-service/routes';
 
 /** The microservices of the sample application; one image serves them all, each ECS service gets its own path. */
 export const MICROSERVICES = [
@@ -29,7 +30,7 @@ export const MICROSERVICES = [
 ] as const;
 
 export const CONTAINER_PORT = 8080;
-export const HEALTH_CHECK_PATH = '/health';
+export const HEALTH_CHECK_PATH = HEALTH_PATH;
 
 export interface TenantServicesProps {
   readonly cluster: ICluster;
@@ -42,13 +43,18 @@ export interface TenantServicesProps {
   readonly tenantIds: readonly string[];
   /** Route only these host names here (advanced tenants on the shared load balancer); none = any host. */
   readonly hostHeaders?: readonly string[];
-  /** Listener rule priorities are priorityBase + 0, 1, 2 (one per microservice); unique per listener. */
+  /**
+   * Listener rule priorities are priorityBase + 0, 1, 2 (one per microservice) and + 3 (the health route, answered by
+   * the order service, for the served-by probes); unique per listener.
+   */
   readonly priorityBase: number;
   readonly image: ContainerImage;
   readonly logGroup: ILogGroup;
   readonly service: RegionFlipConfig['service'];
   readonly dataTableName: string;
   readonly secrets: Readonly<Record<string, EcsSecret>>;
+  /** Non-secret settings every task gets: the token issuer and audience (TenantIdentity). */
+  readonly environment: Readonly<Record<string, string>>;
   /** Shared by every task definition of the Region: pulls the image, reads the secrets, writes logs. */
   readonly executionRole: IRole;
 }
@@ -102,6 +108,7 @@ export class TenantServices extends Construct {
           HOST: '0.0.0.0',
           AWS_REGION: stack.region,
           TENANT_DATA_TABLE: props.dataTableName,
+          ...props.environment,
         },
         secrets: { ...props.secrets },
         logging: new AwsLogDriver({ logGroup: props.logGroup, streamPrefix: `${props.unit}-${micro.id}` }),
@@ -143,6 +150,15 @@ export class TenantServices extends Construct {
       });
       services.push(service);
       targetGroupFullNames.push(targetGroup.targetGroupFullName);
+      // The health route, exactly (no wildcard): the probes read x-served-by-region from it.
+      if (index === 0) {
+        new ApplicationListenerRule(this, 'health-rule', {
+          listener: props.listener,
+          priority: props.priorityBase + MICROSERVICES.length,
+          conditions: [ListenerCondition.pathPatterns([HEALTH_PATH]), ...conditions.slice(1)],
+          targetGroups: [targetGroup],
+        });
+      }
     });
     this.services = services;
     this.targetGroupFullNames = targetGroupFullNames;
