@@ -43,10 +43,7 @@ export interface TenantServicesProps {
   readonly tenantIds: readonly string[];
   /** Route only these host names here (advanced tenants on the shared load balancer); none = any host. */
   readonly hostHeaders?: readonly string[];
-  /**
-   * Listener rule priorities are priorityBase + 0, 1, 2 (one per microservice) and + 3 (the health route, answered by
-   * the order service, for the served-by probes); unique per listener.
-   */
+  /** Listener rule priorities are priorityBase + 0, 1, 2 (one per microservice); unique per listener. */
   readonly priorityBase: number;
   readonly image: ContainerImage;
   readonly logGroup: ILogGroup;
@@ -130,7 +127,10 @@ export class TenantServices extends Construct {
         .autoScaleTaskCount({ minCapacity: props.service.minTasks, maxCapacity: props.service.maxTasks })
         .scaleOnCpuUtilization('cpu', { targetUtilizationPercent: 60 });
 
-      const conditions = [ListenerCondition.pathPatterns([`/${micro.path}`, `/${micro.path}/*`])];
+      // The first service also answers the health route, exactly (no wildcard), for the served-by probes: a value of its
+      // rule rather than a rule of its own, so a shard's listener stays under ALB's 100 rules (4 of 5 condition values).
+      const paths = [`/${micro.path}`, `/${micro.path}/*`, ...(index === 0 ? [HEALTH_PATH] : [])];
+      const conditions = [ListenerCondition.pathPatterns(paths)];
       if (props.hostHeaders) conditions.push(ListenerCondition.hostHeaders([...props.hostHeaders]));
       // Target group and rule in this scope, not the listener's (listener.addTargets would put them in the listener's
       // stack): a tenant stack then owns all of its tenant's resources.
@@ -150,15 +150,6 @@ export class TenantServices extends Construct {
       });
       services.push(service);
       targetGroupFullNames.push(targetGroup.targetGroupFullName);
-      // The health route, exactly (no wildcard): the probes read x-served-by-region from it.
-      if (index === 0) {
-        new ApplicationListenerRule(this, 'health-rule', {
-          listener: props.listener,
-          priority: props.priorityBase + MICROSERVICES.length,
-          conditions: [ListenerCondition.pathPatterns([HEALTH_PATH]), ...conditions.slice(1)],
-          targetGroups: [targetGroup],
-        });
-      }
     });
     this.services = services;
     this.targetGroupFullNames = targetGroupFullNames;
