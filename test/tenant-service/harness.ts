@@ -38,7 +38,12 @@ export interface ServiceHarness {
    * Sends `rawPath` byte for byte: `fetch` (WHATWG URL) would resolve dot segments and `%2e%2e` before sending,
    * which hides exactly what a hostile client can put on the wire.
    */
-  callRaw(method: string, rawPath: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
+  callRaw(
+    method: string,
+    rawPath: string,
+    headers?: Record<string, string>,
+    body?: string,
+  ): Promise<{ status: number; body: string }>;
   token(tenantId: string, tier?: Tier): string;
   stop(): Promise<void>;
 }
@@ -87,7 +92,7 @@ export async function startService(
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
     },
-    callRaw(method, rawPath, headers = {}) {
+    callRaw(method, rawPath, headers = {}, body) {
       return new Promise((resolve, reject) => {
         const port = (service.server.address() as AddressInfo).port;
         const req = request({ host: '127.0.0.1', port, method, path: rawPath, headers }, (res) => {
@@ -96,7 +101,7 @@ export async function startService(
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         });
         req.on('error', reject);
-        req.end();
+        req.end(body);
       });
     },
     token: (tenantId, tier = 'basic') => identity.issue({ tenantId, tier }),

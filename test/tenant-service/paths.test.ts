@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ADMIN, type ServiceHarness, startService } from './harness';
 
 /** Paths are matched as received: no dot segment, encoding or slash trick turns a tenant route into the admin route. */
@@ -58,5 +59,33 @@ describe('tenant service paths as received', () => {
   it('GIVEN a plain tenant path with a query WHEN requested raw THEN it is served', async () => {
     const res = await h.callRaw('GET', '/orders?limit=2', { authorization: `Bearer ${h.token('acme')}` });
     expect(res.status).toBe(200);
+  });
+
+  it('GIVEN any path built from dot, slash, encoded and admin pieces WHEN PUT with the admin token THEN only the exact /admin/fault sets the fault', async () => {
+    // Segments around "admin" and "fault" that a normalising router would resolve away (dot segments, encodings).
+    const noise = fc.constantFrom('orders', 'users', '..', '.', '%2e%2e', '.%2e', '%2E.', '%2e', '', 'x');
+    const dots = fc.constantFrom('.', '%2e', '', '..%2fadmin');
+    const admin_ = fc.constantFrom('admin', '%61dmin', 'ADMIN');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(noise, { maxLength: 3 }),
+        admin_,
+        fc.array(dots, { maxLength: 2 }),
+        fc.constantFrom('', '?x=1', '/'),
+        async (prefix, adminSegment, middle, tail) => {
+          const path = `/${[...prefix, adminSegment, ...middle, 'fault'].join('/')}${tail}`;
+          const res = await h.callRaw('PUT', path, admin, '{"kind":"outage"}');
+          if (path.split('?')[0] === '/admin/fault') {
+            // The control case: the exact path does set it (so the property is not vacuous); put it back.
+            expect(res.status).toBe(200);
+            h.service.setFault({ kind: 'none' });
+            return;
+          }
+          expect({ path, set: res.status === 200 }).toEqual({ path, set: false });
+          expect(h.service.fault()).toEqual({ kind: 'none' });
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
