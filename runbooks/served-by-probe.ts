@@ -1,8 +1,9 @@
+import { HEALTH_PATH } from '../infra/tenant-service/routes';
 import type { TenantResolver } from './ports';
 
 /**
  * "Which Region actually serves this tenant name?", asked from the outside: resolve the name through the deployment's
- * DNS (runbooks/ports.ts), GET /health where it points, and read the `x-served-by-region` header that every tenant
+ * DNS (runbooks/ports.ts), GET HEALTH_PATH (the route the load balancers forward) where it points, and read the `x-served-by-region` header that every tenant
  * service response carries.
  */
 
@@ -39,7 +40,7 @@ export class DnsServedByProbe implements ServedByProbe {
           return { name, error: `DNS: ${(err as Error).message}` };
         }
         const seen = { name, chain: answer.chain, ...(answer.region ? { dnsRegion: answer.region } : {}) };
-        const url = `${answer.url}/health`;
+        const url = `${answer.url}${HEALTH_PATH}`;
         try {
           const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
           await res.arrayBuffer();

@@ -57,7 +57,7 @@ async function deployedDriver(config: RegionFlipConfig, runId: string): Promise<
     clients,
     fis: Object.fromEntries(regions.map((r) => [r, new FisClient(clientConfig(r, {}))])),
     hostedZoneId: config.dns.hostedZoneId ?? (await findHostedZoneId(clients.route53, config.dns.zoneName)),
-    tokenSecret: process.env.REGIONFLIP_TENANT_TOKEN_SECRET,
+    tenantTokens: process.env.REGIONFLIP_TENANT_TOKENS,
     adminToken: process.env.REGIONFLIP_ADMIN_TOKEN,
     runId,
   });

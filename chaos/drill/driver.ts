@@ -11,6 +11,7 @@ import type { ControlTableRef } from '../../failover/state/drill-marker';
 import type { AuditEntry } from '../../failover/state/model';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import { route53SwitchFor } from '../../failover/switch/route53-switch';
+import { HEALTH_PATH } from '../../infra/tenant-service/routes';
 import { Route53DnsClient } from '../env/dns';
 import type { ServiceFault } from '../env/types';
 import type { JournalEnvironment, UndoAction } from './journal';
@@ -223,7 +224,7 @@ export async function observedRoutingProblems(opts: ObservedRoutingOptions, regi
     try {
       const answer = await dns.resolve(hostname);
       if (answer.region !== region) return `client probe: ${hostname} resolves to ${answer.region}, not ${region}`;
-      const res = await fetchImpl(new URL('/health', answer.url), { signal: AbortSignal.timeout(5000) });
+      const res = await fetchImpl(new URL(HEALTH_PATH, answer.url), { signal: AbortSignal.timeout(5000) });
       const servedBy = res.headers.get('x-served-by-region') ?? ((await res.json()) as { region?: string }).region;
       if (!res.ok || servedBy !== region) {
         return `client probe: ${hostname} answered ${res.status} from ${servedBy ?? 'an unknown Region'}`;

@@ -9,11 +9,11 @@ import { namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
 import { createFailoverHandler, failoverDepsFromSettings } from '../../failover/handler/failover-handler';
-import { signTenantToken } from '../../infra/tenant-service/token';
 import { RegionAlarmEvaluator } from './alarm-evaluator';
 import { CombinedLog, type CombinedLogLine, forwardingLogger } from './combined-log';
 import { Route53DnsClient } from './dns';
 import { ENV_STATE_DIR, type EnvProcess, type EnvState, removeEnvState, writeEnvState } from './env-state';
+import { LocalIdentityProvider } from './identity';
 import { LocalLoadBalancer } from './load-balancer';
 import { applyLocalProfile, LOCAL_PROFILE, type LocalProfile } from './local-profile';
 import { type MotoServer, startMotoServer } from './moto-server';
@@ -99,7 +99,6 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     opts.log?.(line);
     combined.write({ time: new Date().toISOString(), component: 'environment', level: 'info', msg: line });
   };
-  const tokenSecret = randomBytes(32).toString('hex');
   const adminToken = randomBytes(16).toString('hex');
   const processes: EnvProcess[] = [];
   const startedAt = new Date().toISOString();
@@ -195,6 +194,10 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     propagation.attach(clients.route53);
     propagation.attach(handlerClients.route53);
 
+    // The stand-in for Cognito: tenant tokens are short-lived RS256 ID tokens from its keys, never a shared secret.
+    const identity = await LocalIdentityProvider.start();
+    stops.push(() => identity.stop());
+
     log('starting the tenant service in each Region');
     const services: Record<string, ServiceProcess> = {};
     await Promise.all(
@@ -205,7 +208,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
           region,
           tableName: names.dataTable,
           awsEndpoint: motoEndpoint!,
-          tokenSecret,
+          token: { ...identity.policy, jwksUrl: identity.jwksUrl },
           adminToken,
           logFile,
           startTimeoutMs: profile.startTimeoutMs,
@@ -302,7 +305,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       hostedZoneId: provisioned.hostedZoneId,
       oncallTopicArn: provisioned.oncallTopicArn,
       regions: regionViews,
-      tenantToken: (tenantId, tier) => signTenantToken(tokenSecret, { tenantId, tier: tier ?? tierOf(tenantId) }),
+      tenantToken: (tenantId, tier) => identity.issue({ tenantId, tier: tier ?? tierOf(tenantId) }),
       dnsClient: (dnsOpts) =>
         new Route53DnsClient({
           route53: clients.route53,

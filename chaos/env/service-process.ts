@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { SDK_NODE_WARNING_SWITCH } from '../../failover/aws/node-support';
+import type { TokenPolicy } from '../../infra/tenant-service/token';
 import { ENV_STATE_DIR, isAlive, killGroup } from './env-state';
 import { freePort } from './moto-server';
 import type { ServiceFault } from './types';
@@ -36,7 +37,8 @@ export interface ServiceProcessOptions {
   readonly region: string;
   readonly tableName: string;
   readonly awsEndpoint: string;
-  readonly tokenSecret: string;
+  /** The local issuer's policy and JWKS (chaos/env/identity.ts): the service verifies as it does on AWS. */
+  readonly token: TokenPolicy & { readonly jwksUrl: string };
   readonly adminToken: string;
   readonly fault?: ServiceFault;
   readonly logFile: string;
@@ -65,7 +67,10 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
       AWS_REGION: opts.region,
       TENANT_DATA_TABLE: opts.tableName,
       REGIONFLIP_AWS_ENDPOINT: opts.awsEndpoint,
-      TOKEN_SECRET: opts.tokenSecret,
+      TOKEN_ISSUER: opts.token.issuer,
+      TOKEN_AUDIENCE: opts.token.audience,
+      TOKEN_JWKS_URL: opts.token.jwksUrl,
+      TOKEN_MAX_LIFETIME_SECONDS: String(opts.token.maxLifetimeSeconds),
       ADMIN_TOKEN: opts.adminToken,
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',

@@ -101,7 +101,7 @@ export interface LocalEnvironment {
   readonly id: string;
   /** The on-call topic (in the primary Region) the failover handler notifies. */
   readonly oncallTopicArn: string;
-  /** A signed bearer token for a tenant of the config (the tier comes from the config); valid for an hour. */
+  /** An ID token from the environment's issuer (chaos/env/identity.ts) for a tenant of the config; valid 15 minutes. */
   tenantToken(tenantId: string, tier?: Tier): string;
   readonly motoEndpoint: string;
   readonly clients: AwsClients;

@@ -26,8 +26,8 @@ export function canaryScript(target: ProbeTarget): string {
     hostname: target.endpoint,
     method: 'GET',
     path: target.path,
-    port: 80,
-    protocol: 'http:',
+    port: 443,
+    protocol: 'https:',
     headers: { Host: target.hostHeader, 'User-Agent': 'regionflip-canary' },
   });
   return [

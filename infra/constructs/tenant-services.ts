@@ -20,6 +20,7 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { acknowledge } from '../nag';
+import { HEALTH_PATH } from '../tenant-service/routes';
 
 /** The microservices of the sample application; one image serves them all, each ECS service gets its own path. */
 export const MICROSERVICES = [
@@ -29,7 +30,7 @@ export const MICROSERVICES = [
 ] as const;
 
 export const CONTAINER_PORT = 8080;
-export const HEALTH_CHECK_PATH = '/health';
+export const HEALTH_CHECK_PATH = HEALTH_PATH;
 
 export interface TenantServicesProps {
   readonly cluster: ICluster;
@@ -49,6 +50,8 @@ export interface TenantServicesProps {
   readonly service: RegionFlipConfig['service'];
   readonly dataTableName: string;
   readonly secrets: Readonly<Record<string, EcsSecret>>;
+  /** Non-secret settings every task gets: the token issuer and audience (TenantIdentity). */
+  readonly environment: Readonly<Record<string, string>>;
   /** Shared by every task definition of the Region: pulls the image, reads the secrets, writes logs. */
   readonly executionRole: IRole;
 }
@@ -102,6 +105,7 @@ export class TenantServices extends Construct {
           HOST: '0.0.0.0',
           AWS_REGION: stack.region,
           TENANT_DATA_TABLE: props.dataTableName,
+          ...props.environment,
         },
         secrets: { ...props.secrets },
         logging: new AwsLogDriver({ logGroup: props.logGroup, streamPrefix: `${props.unit}-${micro.id}` }),
@@ -123,7 +127,10 @@ export class TenantServices extends Construct {
         .autoScaleTaskCount({ minCapacity: props.service.minTasks, maxCapacity: props.service.maxTasks })
         .scaleOnCpuUtilization('cpu', { targetUtilizationPercent: 60 });
 
-      const conditions = [ListenerCondition.pathPatterns([`/${micro.path}`, `/${micro.path}/*`])];
+      // The first service also answers the health route, exactly (no wildcard), for the served-by probes: a value of its
+      // rule rather than a rule of its own, so a shard's listener stays under ALB's 100 rules (4 of 5 condition values).
+      const paths = [`/${micro.path}`, `/${micro.path}/*`, ...(index === 0 ? [HEALTH_PATH] : [])];
+      const conditions = [ListenerCondition.pathPatterns(paths)];
       if (props.hostHeaders) conditions.push(ListenerCondition.hostHeaders([...props.hostHeaders]));
       // Target group and rule in this scope, not the listener's (listener.addTargets would put them in the listener's
       // stack): a tenant stack then owns all of its tenant's resources.

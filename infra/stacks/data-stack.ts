@@ -11,10 +11,9 @@ export interface DataStackProps extends StackProps {
   readonly config: RegionFlipConfig;
 }
 
-/** Secrets the tenant service reads in both Regions (tokens minted in one Region must verify in the other). */
+/** Secrets the tenant service reads in both Regions. Tenant tokens need none: the Region's user pool signs them. */
 export function tenantSecretNames(config: Pick<RegionFlipConfig, 'app'>) {
   return {
-    tokenSecret: `${config.app}/tenant-token-secret`,
     adminToken: `${config.app}/tenant-admin-token`,
   };
 }
@@ -59,7 +58,6 @@ export class DataStack extends Stack {
 
     const secrets = tenantSecretNames(config);
     for (const [id, secretName, description] of [
-      ['TenantTokenSecret', secrets.tokenSecret, 'HS256 key of tenant tokens (same in both Regions)'],
       ['TenantAdminToken', secrets.adminToken, 'x-admin-token of the tenant service fault switch (drills)'],
     ] as const) {
       const secret = new Secret(this, id, {
@@ -71,7 +69,7 @@ export class DataStack extends Stack {
       });
       acknowledge(
         secret,
-        'Rotating it invalidates every tenant token (or the drill tools) in both Regions at once; rotate by hand (infra/README.md).',
+        'Rotating it locks the drill tools out of the fault switch in both Regions at once; rotate by hand (infra/README.md).',
         'AwsSolutions-SMG4',
       );
     }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -15,7 +16,9 @@ import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { namesFor, otherRegion, POOL_PRIORITY_BASE, type SharedShard, sharedShards } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
+import { regionCertificate } from '../constructs/certificates';
 import { FailoverFunction } from '../constructs/failover-function';
+import { TenantIdentity } from '../constructs/identity';
 import { ImageScanning } from '../constructs/image-scanning';
 import { LogShipping } from '../constructs/log-shipping';
 import { RegionDashboard } from '../constructs/region-dashboard';
@@ -72,7 +75,13 @@ export class RegionStack extends Stack {
     readonly listener: ApplicationListener;
   }[];
   /** What every tenancy unit of the Region runs with (TenantServices props but the execution role). */
-  readonly serviceDefaults: Pick<TenantServicesProps, 'image' | 'logGroup' | 'service' | 'dataTableName' | 'secrets'>;
+  readonly serviceDefaults: Pick<
+    TenantServicesProps,
+    'image' | 'logGroup' | 'service' | 'dataTableName' | 'secrets' | 'environment'
+  >;
+  readonly identity: TenantIdentity;
+  /** The Region's certificate (`*.<zone>`, `*.<region>.<zone>`), on every load balancer of the Region. */
+  readonly certificate: Certificate;
   readonly detection: RegionDetection;
   readonly failover: FailoverFunction;
 
@@ -111,11 +120,10 @@ export class RegionStack extends Stack {
         platform: Platform.LINUX_AMD64,
       }),
     );
+    // The Region's own issuer of tenant tokens (infra/README.md, "Tenant identity").
+    this.identity = new TenantIdentity(this, 'TenantIdentity');
     const secretNames = tenantSecretNames(config);
     const secrets = {
-      TOKEN_SECRET: EcsSecret.fromSecretsManager(
-        Secret.fromSecretNameV2(this, 'TenantTokenSecret', secretNames.tokenSecret),
-      ),
       ADMIN_TOKEN: EcsSecret.fromSecretsManager(
         Secret.fromSecretNameV2(this, 'TenantAdminToken', secretNames.adminToken),
       ),
@@ -127,6 +135,7 @@ export class RegionStack extends Stack {
       service: config.service,
       dataTableName: names.dataTable,
       secrets,
+      environment: this.identity.serviceEnvironment,
     };
     this.vpc = vpc;
 
@@ -137,12 +146,14 @@ export class RegionStack extends Stack {
       hostedZoneId: props.hostedZoneId,
       zoneName: names.zone,
     });
+    this.certificate = regionCertificate(this, 'Certificate', { zone, zoneName: names.zone, region });
     this.shards = sharedShards(config).map((shard) => {
       const suffix = shard.number === 1 ? '' : `-${shard.label}`;
       const { alb, listener } = newLoadBalancer(this, `SharedLoadBalancer${suffix}`, {
         vpc,
         accessLogs,
         prefix: shard.label,
+        certificate: this.certificate,
       });
       new ARecord(this, `SharedEndpointRecord${suffix}`, {
         zone,

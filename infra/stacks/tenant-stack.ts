@@ -67,6 +67,7 @@ export class TenantStack extends Stack {
       vpc: regional.vpc,
       accessLogs,
       prefix: tenant.id,
+      certificate: regional.certificate,
     });
     const services = new TenantServices(this, 'Services', {
       ...defaults,

@@ -5,6 +5,7 @@ import { jsonLogger } from './logger';
 import { createTenantService } from './server';
 import { settingsFromEnv } from './settings';
 import { TenantStore } from './tenant-store';
+import { remoteTokenKeys } from './token';
 
 /**
  * Entry point of the tenant service (ECS task, local environment). Settings: settings.ts. Prints one JSON line
@@ -19,7 +20,8 @@ function main(): void {
   const service = createTenantService({
     region: settings.region,
     store: new TenantStore(db, settings.tableName, settings.region),
-    tokenSecret: settings.tokenSecret,
+    tokenKeys: remoteTokenKeys(settings.token.jwksUrl),
+    tokenPolicy: settings.token,
     adminToken: settings.adminToken,
     fault: settings.fault,
     logger,

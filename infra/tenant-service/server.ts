@@ -1,11 +1,12 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { JWTVerifyGetKey } from 'jose';
 import type { ServiceFault } from '../../chaos/env/types';
 import { COLLECTIONS, type EntityKind, entitySchemas, idSchema } from './data-model';
 import { NO_FAULT, parseServiceFault } from './fault';
 import type { JsonLogger } from './logger';
 import { BadNextTokenError, ItemExistsError, type TenantStore } from './tenant-store';
-import { type TenantClaims, TokenError, verifyTenantToken } from './token';
+import { type TenantClaims, TokenError, type TokenPolicy, verifyTenantToken } from './token';
 
 /**
  * The tenant service: Order, Product and User REST APIs over one DynamoDB table, the same code in ECS and in the local
@@ -18,7 +19,7 @@ import { type TenantClaims, TokenError, verifyTenantToken } from './token';
  *   PUT  /<collection>/<id>         create or replace
  *   GET|PUT /admin/fault            read / set the fault switch (x-admin-token header)
  *
- * collections: orders, products, users. Tenant routes need `Authorization: Bearer <tenant token>` (token.ts); writes may
+ * collections: orders, products, users. Tenant routes need `Authorization: Bearer <ID token>` (token.ts); writes may
  * carry a sequence number (`x-write-seq` header or `writeSeq` field), stored on the item so drills can compute RPO.
  * Every response carries `x-served-by-region`.
  */
@@ -26,7 +27,9 @@ import { type TenantClaims, TokenError, verifyTenantToken } from './token';
 export interface TenantServiceOptions {
   readonly region: string;
   readonly store: TenantStore;
-  readonly tokenSecret: string;
+  /** The identity provider's signing keys (its JWKS) and what its tokens must say. */
+  readonly tokenKeys: JWTVerifyGetKey;
+  readonly tokenPolicy: TokenPolicy;
   readonly adminToken: string;
   readonly fault?: ServiceFault;
   readonly logger: JsonLogger;
@@ -110,12 +113,34 @@ function parseEntity(kind: EntityKind, body: unknown): Record<string, unknown> {
   throw new HttpError(400, 'bad-body', `not a valid ${kind}: ${detail}`);
 }
 
+/** A path segment the routes know: letters, digits, `_` and `-` (ids share this alphabet, data-model.ts). */
+const PLAIN_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The path's segments exactly as received. `new URL()` would resolve `/orders/../admin/fault` and
+ * `/orders/%2e%2e/admin/fault` into `/admin/fault`, so routing never sees a resolved path: a path that is not
+ * origin-form, or has an empty, dot, percent-encoded or otherwise unusual segment, matches no route.
+ */
+function segmentsAsReceived(target: string): { path: string; parts: string[] } {
+  const path = target.split('?', 1)[0] ?? '';
+  const parts = path.startsWith('/') ? path.slice(1).split('/') : [];
+  if (!parts.every((p) => PLAIN_SEGMENT.test(p))) {
+    throw new HttpError(
+      404,
+      'not-found',
+      `no route ${JSON.stringify(path.slice(0, 200))}: paths are matched as sent; use plain segments such as /orders/<id> ` +
+        '(no "." or ".." segments, percent-encoding, empty segments or absolute URLs)',
+    );
+  }
+  return { path, parts };
+}
+
 export function createTenantService(opts: TenantServiceOptions): TenantService {
   let fault: ServiceFault = opts.fault ?? NO_FAULT;
   const random = opts.random ?? Math.random;
   const adminDigest = digest(opts.adminToken);
 
-  const authenticate = (req: IncomingMessage): TenantClaims => {
+  const authenticate = async (req: IncomingMessage): Promise<TenantClaims> => {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {
@@ -124,7 +149,7 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
       });
     }
     try {
-      return verifyTenantToken(opts.tokenSecret, match[1]!);
+      return await verifyTenantToken(opts.tokenKeys, opts.tokenPolicy, match[1]!);
     } catch (err) {
       if (err instanceof TokenError) {
         throw new HttpError(401, 'unauthorized', err.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
@@ -161,8 +186,8 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, ctx: { tenantId?: string }): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const parts = url.pathname.split('/').filter(Boolean);
+    const { path, parts } = segmentsAsReceived(req.url ?? '');
+    const query = new URLSearchParams((req.url ?? '').slice(path.length + 1));
     const method = req.method ?? 'GET';
 
     if (parts[0] === 'admin' && parts[1] === 'fault' && parts.length === 2) {
@@ -191,20 +216,20 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
 
     const kind = parts[0] ? COLLECTIONS[parts[0]] : undefined;
     if (!kind || parts.length > 2) {
-      throw new HttpError(404, 'not-found', `no route ${url.pathname}: use /orders, /products, /users or /health`);
+      throw new HttpError(404, 'not-found', `no route ${path}: use /orders, /products, /users or /health`);
     }
-    const claims = authenticate(req);
+    const claims = await authenticate(req);
     ctx.tenantId = claims.tenantId;
     await applyFault(false);
 
     if (parts.length === 1) {
       if (method === 'GET') {
-        const limitText = url.searchParams.get('limit');
+        const limitText = query.get('limit');
         const limit = limitText === null ? DEFAULT_PAGE : Number(limitText);
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
           throw new HttpError(400, 'bad-limit', `limit ${JSON.stringify(limitText)} must be an integer 1-${MAX_PAGE}`);
         }
-        const page = await opts.store.list(claims.tenantId, kind, limit, url.searchParams.get('next') ?? undefined);
+        const page = await opts.store.list(claims.tenantId, kind, limit, query.get('next') ?? undefined);
         return send(res, 200, page);
       }
       if (method === 'POST') {

@@ -1,7 +1,7 @@
 import type { ServiceFault } from '../../chaos/env/types';
 import { type AwsTarget, awsTargetFromEnv } from '../../failover/aws/clients';
 import { NO_FAULT, parseServiceFaultText } from './fault';
-import { assertTokenSecret } from './token';
+import type { TokenPolicy } from './token';
 
 /** The tenant service's settings, all from the environment (ECS task definition, or the local environment's spawn). */
 export interface TenantServiceSettings {
@@ -10,7 +10,7 @@ export interface TenantServiceSettings {
   readonly region: string;
   readonly tableName: string;
   readonly aws: AwsTarget;
-  readonly tokenSecret: string;
+  readonly token: TokenPolicy & { readonly jwksUrl: string };
   readonly adminToken: string;
   readonly fault: ServiceFault;
 }
@@ -22,7 +22,10 @@ export const SETTINGS_ENV = {
   AWS_REGION: 'the Region this copy serves (required)',
   TENANT_DATA_TABLE: 'the DynamoDB tenant data table (required; names.dataTable)',
   REGIONFLIP_AWS_ENDPOINT: 'moto endpoint on loopback (local only; unset in AWS)',
-  TOKEN_SECRET: 'HS256 secret of tenant tokens, >= 32 characters (required)',
+  TOKEN_ISSUER: 'iss of tenant ID tokens: https://cognito-idp.<region>.amazonaws.com/<user pool id> (required)',
+  TOKEN_AUDIENCE: 'aud of tenant ID tokens: the user pool app client id (required)',
+  TOKEN_JWKS_URL: "the issuer's JWKS (default <TOKEN_ISSUER>/.well-known/jwks.json, Cognito's path)",
+  TOKEN_MAX_LIFETIME_SECONDS: 'longest accepted exp - iat (default 3600, Cognito ID token default validity)',
   ADMIN_TOKEN: 'secret of the x-admin-token header for /admin/fault (required, >= 16 characters)',
   SERVICE_FAULT: 'fault at start, JSON, for example {"kind":"outage"} (default none)',
 } as const;
@@ -31,6 +34,39 @@ function required(env: NodeJS.ProcessEnv, name: keyof typeof SETTINGS_ENV): stri
   const value = env[name];
   if (!value) throw new Error(`${name} is not set: ${SETTINGS_ENV[name]}`);
   return value;
+}
+
+/** HTTPS only, except on loopback (the local environment's issuer): keys fetched in clear could be swapped. */
+function issuerUrl(name: 'TOKEN_ISSUER' | 'TOKEN_JWKS_URL', text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${name}=${JSON.stringify(text)} is not a URL: ${SETTINGS_ENV[name]}`);
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
+  if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
+    throw new Error(`${name}=${JSON.stringify(text)} must be https:// (http:// only on 127.0.0.1 or localhost)`);
+  }
+  return text;
+}
+
+function tokenSettings(env: NodeJS.ProcessEnv): TenantServiceSettings['token'] {
+  const issuer = issuerUrl('TOKEN_ISSUER', required(env, 'TOKEN_ISSUER'));
+  const lifetimeText = env.TOKEN_MAX_LIFETIME_SECONDS ?? '3600';
+  const maxLifetimeSeconds = Number(lifetimeText);
+  if (!Number.isInteger(maxLifetimeSeconds) || maxLifetimeSeconds < 60 || maxLifetimeSeconds > 86_400) {
+    throw new Error(
+      `TOKEN_MAX_LIFETIME_SECONDS=${JSON.stringify(lifetimeText)} must be whole seconds in 60-86400 ` +
+        '(Cognito ID tokens last 5 minutes to 1 day)',
+    );
+  }
+  return {
+    issuer,
+    audience: required(env, 'TOKEN_AUDIENCE'),
+    jwksUrl: issuerUrl('TOKEN_JWKS_URL', env.TOKEN_JWKS_URL || `${issuer}/.well-known/jwks.json`),
+    maxLifetimeSeconds,
+  };
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): TenantServiceSettings {
@@ -47,7 +83,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): TenantSer
     region: required(env, 'AWS_REGION'),
     tableName: required(env, 'TENANT_DATA_TABLE'),
     aws: awsTargetFromEnv(env),
-    tokenSecret: assertTokenSecret(env.TOKEN_SECRET),
+    token: tokenSettings(env),
     adminToken,
     fault: env.SERVICE_FAULT ? parseServiceFaultText(env.SERVICE_FAULT, 'SERVICE_FAULT') : NO_FAULT,
   };

@@ -1,11 +1,28 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { tierSchema } from '../../failover/config/schema';
 
 /**
- * Tenant tokens: compact JWTs signed with HS256 (HMAC-SHA256) over a shared secret. The tenant id and tier come only
- * from a verified token, never from the request body or path, so one tenant cannot name another's data.
+ * Tenant tokens: ID tokens from an identity provider (on AWS the Region's Cognito user pool, locally the environment's
+ * issuer, chaos/env/identity.ts), signed with RS256 and verified with `jose` against the issuer's JWKS. The tenant id
+ * and tier come only from a verified token, never from the request body or path, so one tenant cannot name another's
+ * data; no task holds a key that can mint a token.
  */
+
+/** Cognito puts custom user attributes into the ID token under `custom:<name>`; the local issuer does the same. */
+export const TENANT_CLAIM = 'custom:tenantId';
+export const TIER_CLAIM = 'custom:tier';
+/** Cognito signs ID tokens with RS256; anything else (`none`, HS256 with the public key as secret, …) is refused. */
+export const TOKEN_ALGORITHMS = ['RS256'] as const;
+
+export interface TokenPolicy {
+  /** `iss`: the user pool, `https://cognito-idp.<region>.amazonaws.com/<pool id>`, or the local issuer. */
+  readonly issuer: string;
+  /** `aud`: the app client id the tokens are issued for. */
+  readonly audience: string;
+  /** Longest accepted `exp - iat`: a token minted for ten years is refused even while unexpired. */
+  readonly maxLifetimeSeconds: number;
+}
 
 export const tenantClaimsSchema = z.object({
   tenantId: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/),
@@ -24,62 +41,85 @@ export class TokenError extends Error {
   }
 }
 
-const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
-const MIN_SECRET_LENGTH = 32;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-function base64url(data: Buffer | string): string {
-  return Buffer.from(data).toString('base64url');
-}
-
-function signature(secret: string, signingInput: string): Buffer {
-  return createHmac('sha256', secret).update(signingInput).digest();
-}
-
-/** A secret shorter than 32 characters is refused: HS256 is only as strong as its key. */
-export function assertTokenSecret(secret: string | undefined, source = 'TOKEN_SECRET'): string {
-  if (!secret || secret.length < MIN_SECRET_LENGTH) {
-    throw new Error(
-      `${source} must be at least ${MIN_SECRET_LENGTH} characters (got ${secret ? secret.length : 0}): ` +
-        'use a random value, for example `openssl rand -hex 32`',
-    );
-  }
-  return secret;
-}
-
-export function signTenantToken(
-  secret: string,
-  claims: { tenantId: string; tier: TenantClaims['tier'] },
-  opts: { ttlSeconds?: number; now?: Date } = {},
-): string {
-  const iat = Math.floor((opts.now ?? new Date()).getTime() / 1000);
-  const payload: TenantClaims = tenantClaimsSchema.parse({ ...claims, iat, exp: iat + (opts.ttlSeconds ?? 3600) });
-  const signingInput = `${base64url(JSON.stringify(HEADER))}.${base64url(JSON.stringify(payload))}`;
-  return `${signingInput}.${base64url(signature(secret, signingInput))}`;
-}
-
-function decodeJson(part: string, what: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    throw new TokenError(`token ${what} is not base64url JSON`);
-  }
-}
-
-/** Verifies signature, algorithm (only HS256: "none" and others are refused), expiry and claim shapes. */
-export function verifyTenantToken(secret: string, token: string, now: Date = new Date()): TenantClaims {
+/**
+ * jose decodes with Node's Buffer, which skips characters outside the alphabet and takes standard base64 too, so a
+ * token with junk appended or re-encoded as base64 would still verify; only the canonical encoding is accepted here.
+ */
+function assertStrictCompactJws(token: string): void {
   const parts = token.split('.');
   if (parts.length !== 3) throw new TokenError('token is not a compact JWT (header.payload.signature)');
-  const [header, payload, sig] = parts as [string, string, string];
-  const headerJson = decodeJson(header, 'header') as { alg?: unknown };
-  if (headerJson?.alg !== 'HS256')
-    throw new TokenError(`token algorithm ${JSON.stringify(headerJson?.alg)} is not HS256`);
-  const expected = signature(secret, `${header}.${payload}`);
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new TokenError('token signature does not verify');
+  for (const [i, part] of parts.entries()) {
+    if (!BASE64URL.test(part) || Buffer.from(part, 'base64url').toString('base64url') !== part) {
+      throw new TokenError(`token ${['header', 'payload', 'signature'][i]} is not canonical unpadded base64url`);
+    }
   }
-  const claims = tenantClaimsSchema.safeParse(decodeJson(payload, 'payload'));
-  if (!claims.success) throw new TokenError('token claims must include tenantId, tier, iat and exp');
-  if (claims.data.exp * 1000 <= now.getTime()) throw new TokenError('token has expired');
+}
+
+/**
+ * The issuer's signing keys from its JWKS URL, cached for `cacheMaxAgeMs` (a retired key is refused once it lapses);
+ * a token with an unknown `kid` refetches the set, at most once per `cooldownMs`, so a rotated-in key is picked up
+ * and a flood of made-up key ids cannot hammer the issuer.
+ */
+export function remoteTokenKeys(
+  jwksUrl: string,
+  opts: { cooldownMs?: number; cacheMaxAgeMs?: number } = {},
+): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(jwksUrl), {
+    cooldownDuration: opts.cooldownMs ?? 30_000,
+    cacheMaxAge: opts.cacheMaxAgeMs ?? 10 * 60_000,
+  });
+}
+
+function refusal(err: unknown): TokenError | undefined {
+  if (err instanceof TokenError) return err;
+  if (err instanceof errors.JWTExpired) return new TokenError('token has expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return new TokenError(`token claim "${err.claim}" is not accepted (${err.reason})`);
+  }
+  if (err instanceof errors.JWKSNoMatchingKey) return new TokenError("token key id is not in the issuer's key set");
+  if (err instanceof errors.JOSEAlgNotAllowed) return new TokenError(`token algorithm is not ${TOKEN_ALGORITHMS}`);
+  if (err instanceof errors.JWSSignatureVerificationFailed) return new TokenError('token signature does not verify');
+  if (err instanceof errors.JOSEError) return new TokenError(`token is not accepted: ${err.code}`);
+  return undefined;
+}
+
+function tenantClaimsOf(payload: JWTPayload, policy: TokenPolicy): TenantClaims {
+  if (payload.token_use !== 'id') throw new TokenError('token is not an ID token (token_use must be "id")');
+  const { iat, exp } = payload;
+  if (iat === undefined || exp === undefined) throw new TokenError('token must carry iat and exp');
+  if (exp - iat > policy.maxLifetimeSeconds) {
+    throw new TokenError(`token lifetime ${exp - iat} s is over the maximum of ${policy.maxLifetimeSeconds} s`);
+  }
+  const claims = tenantClaimsSchema.safeParse({ tenantId: payload[TENANT_CLAIM], tier: payload[TIER_CLAIM], iat, exp });
+  if (!claims.success) throw new TokenError(`token must carry ${TENANT_CLAIM} (a tenant id) and ${TIER_CLAIM}`);
   return claims.data;
+}
+
+/**
+ * Verifies a tenant token: canonical base64url, RS256 with a key of the issuer's JWKS picked by `kid`, issuer,
+ * audience, expiry (no clock tolerance), a maximum lifetime, and the tenant claims. Throws TokenError on refusal.
+ */
+export async function verifyTenantToken(
+  keys: JWTVerifyGetKey,
+  policy: TokenPolicy,
+  token: string,
+  now: Date = new Date(),
+): Promise<TenantClaims> {
+  try {
+    assertStrictCompactJws(token);
+    const { payload } = await jwtVerify(token, keys, {
+      algorithms: [...TOKEN_ALGORITHMS],
+      issuer: policy.issuer,
+      audience: policy.audience,
+      requiredClaims: ['iat', 'exp'],
+      currentDate: now,
+    });
+    return tenantClaimsOf(payload, policy);
+  } catch (err) {
+    const refused = refusal(err);
+    if (refused) throw refused;
+    throw err;
+  }
 }

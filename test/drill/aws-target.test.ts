@@ -6,7 +6,7 @@ import {
   StopExperimentCommand,
 } from '@aws-sdk/client-fis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { awsDriver } from '../../chaos/drill/aws/aws-driver';
+import { awsDriver, parseTenantTokens } from '../../chaos/drill/aws/aws-driver';
 import { confirmProductionDrill, PRODUCTION_FLAG } from '../../chaos/drill/aws/confirm';
 import { FIS_TAGS, FisFaults } from '../../chaos/drill/aws/fis-faults';
 import { createAwsClients } from '../../failover/aws/clients';
@@ -191,5 +191,35 @@ describe('production confirmation (dangerous!)', () => {
     await expect(
       confirmProductionDrill({ flag: true, expected: 'x', interactive: false, ask }),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe('AWS drill client identities', () => {
+  const clients = createAwsClients([config.regions.primary, config.regions.secondary], {});
+  const fis = { [config.regions.primary]: new FisClient({ region: config.regions.primary }) };
+  const tokenJson = (skip?: string) =>
+    JSON.stringify(
+      Object.fromEntries(config.tenants.filter((t) => t.id !== skip).map((t) => [t.id, `id-token-${t.id}`])),
+    );
+
+  it("GIVEN every tenant's ID token WHEN the traffic tenants are built THEN each client carries its own tenant's token", () => {
+    const driver = awsDriver({ config, clients, fis, hostedZoneId: 'Z1', runId: 'run', tenantTokens: tokenJson() });
+    const tenants = driver.trafficTenants();
+    expect(tenants.map((t) => t.token)).toEqual(config.tenants.map((t) => `id-token-${t.id}`));
+  });
+
+  it.each([
+    ['unset', undefined, /REGIONFLIP_TENANT_TOKENS is not set: sign in each tenant's drill-probe user/],
+    ['not JSON', 'eyJ', /REGIONFLIP_TENANT_TOKENS is not JSON/],
+    ['not a map of strings', '{"acme":1}', /must map tenant ids to ID tokens/],
+  ])('GIVEN REGIONFLIP_TENANT_TOKENS %s WHEN parsed THEN the error says how to get the tokens', (_w, text, message) => {
+    expect(() => parseTenantTokens(text, config)).toThrow(message);
+  });
+
+  it('GIVEN a tenant without a token WHEN parsed THEN the error names the tenant', () => {
+    const missing = config.tenants[0]!.id;
+    expect(() => parseTenantTokens(tokenJson(missing), config)).toThrow(
+      new RegExp(`no token for tenant\\(s\\) ${missing}:`),
+    );
   });
 });

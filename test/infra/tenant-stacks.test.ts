@@ -84,8 +84,8 @@ describe('two shared load balancers (one advanced tenant each)', () => {
         ),
       ).map((rule) => logicalIdOf(rule.Properties.ListenerArn, exported));
     const listeners = Object.keys(regional.findResources('AWS::ElasticLoadBalancingV2::Listener'));
-    const shard2 = listeners.find((id) => id.includes('shared2'))!;
-    const shard0 = listeners.find((id) => id !== shard2)!;
+    const shard2 = listeners.find((id) => id.includes('shared2') && id.includes('Https'))!;
+    const shard0 = listeners.find((id) => id !== shard2 && id.includes('Https'))!;
     expect(listenerOf('umbrella')).toEqual([shard2, shard2, shard2]);
     expect(listenerOf('initech')).toEqual([shard0, shard0, shard0]);
   });

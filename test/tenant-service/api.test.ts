@@ -1,14 +1,17 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { signTenantToken } from '../../infra/tenant-service/token';
+import { LocalIdentityProvider } from '../../chaos/env/identity';
 import { REGION, type ServiceHarness, startService } from './harness';
 
 describe('tenant service API (against moto)', () => {
   let h: ServiceHarness;
+  let other: LocalIdentityProvider;
   beforeAll(async () => {
     h = await startService();
+    other = await LocalIdentityProvider.start({ audience: h.identity.audience });
   });
   afterAll(async () => {
     await h.stop();
+    await other.stop();
   });
 
   it('GIVEN a running service WHEN GET /health THEN 200 and every response names the Region', async () => {
@@ -108,29 +111,34 @@ describe('tenant service API (against moto)', () => {
   });
 
   it.each([
-    ['no token', undefined],
-    ['a malformed token', 'not-a-jwt'],
-    [
-      'a token signed with another secret',
-      signTenantToken('another-secret-0123456789abcdef01234', { tenantId: 'acme', tier: 'basic' }),
-    ],
+    ['no token', () => undefined],
+    ['a malformed token', () => 'not-a-jwt'],
+    ['a token from an issuer the service does not trust', () => other.issue({ tenantId: 'acme', tier: 'basic' })],
     [
       'an expired token',
-      signTenantToken(
-        'test-secret-0123456789abcdef0123456789',
-        { tenantId: 'acme', tier: 'basic' },
-        { ttlSeconds: -10 },
-      ),
+      () =>
+        h.identity.issue({ tenantId: 'acme', tier: 'basic' }, { now: new Date(Date.now() - 3600_000), ttlSeconds: 60 }),
     ],
     [
       'an unsigned "alg: none" token',
-      `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"tenantId":"acme","tier":"basic","iat":0,"exp":9999999999}').toString('base64url')}.`,
+      () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"custom:tenantId":"acme","custom:tier":"basic","iat":0,"exp":9999999999}').toString('base64url')}.`,
     ],
   ])('GIVEN %s WHEN calling a tenant route THEN 401 and nothing is read', async (_what, token) => {
-    const res = await h.call('GET', '/orders', { token });
+    const res = await h.call('GET', '/orders', { token: token() });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('unauthorized');
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  });
+
+  it("GIVEN one tenant's valid token WHEN it reads another tenant's item THEN 404: the token's tenant decides", async () => {
+    const put = await h.call('PUT', '/orders/o-private', {
+      token: h.token('globex'),
+      body: { productId: 'p', quantity: 1 },
+    });
+    expect(put.status).toBe(200);
+    expect((await h.call('GET', '/orders/o-private', { token: h.token('acme') })).status).toBe(404);
+    expect((await h.call('GET', '/orders/o-private', { token: h.token('globex') })).status).toBe(200);
   });
 
   it('GIVEN requests WHEN served THEN one structured log line per request carries status and tenant, never the token', async () => {

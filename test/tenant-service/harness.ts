@@ -1,17 +1,18 @@
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTenantDataTable } from '../../chaos/env/data-table';
+import { LocalIdentityProvider } from '../../chaos/env/identity';
 import type { ServiceFault } from '../../chaos/env/types';
 import { clientConfig } from '../../failover/aws/clients';
 import type { Tier } from '../../failover/config/schema';
 import type { JsonLogger } from '../../infra/tenant-service/logger';
 import { createTenantService, type TenantService } from '../../infra/tenant-service/server';
 import { TenantStore } from '../../infra/tenant-service/tenant-store';
-import { signTenantToken } from '../../infra/tenant-service/token';
+import { remoteTokenKeys } from '../../infra/tenant-service/token';
 import { motoTarget, uniqueName } from '../support/moto';
 
-export const SECRET = 'test-secret-0123456789abcdef0123456789';
 export const ADMIN = 'admin-token-0123456789';
 export const REGION = 'us-east-1';
 
@@ -22,6 +23,8 @@ export interface ServiceHarness {
   readonly db: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly logs: Record<string, unknown>[];
+  /** The issuer the service trusts (its JWKS over HTTP on loopback, as the service fetches it on AWS). */
+  readonly identity: LocalIdentityProvider;
   call(
     method: string,
     path: string,
@@ -31,6 +34,16 @@ export interface ServiceHarness {
     body: Record<string, unknown>;
     headers: Headers;
   }>;
+  /**
+   * Sends `rawPath` byte for byte: `fetch` (WHATWG URL) would resolve dot segments and `%2e%2e` before sending,
+   * which hides exactly what a hostile client can put on the wire.
+   */
+  callRaw(
+    method: string,
+    rawPath: string,
+    headers?: Record<string, string>,
+    body?: string,
+  ): Promise<{ status: number; body: string }>;
   token(tenantId: string, tier?: Tier): string;
   stop(): Promise<void>;
 }
@@ -48,10 +61,12 @@ export async function startService(
     info: (msg, fields) => logs.push({ level: 'info', msg, ...fields }),
     error: (msg, fields) => logs.push({ level: 'error', msg, ...fields }),
   };
+  const identity = await LocalIdentityProvider.start();
   const service = createTenantService({
     region: REGION,
     store: new TenantStore(db, tableName, REGION),
-    tokenSecret: SECRET,
+    tokenKeys: remoteTokenKeys(identity.jwksUrl),
+    tokenPolicy: identity.policy,
     adminToken: ADMIN,
     logger,
     ...opts,
@@ -64,6 +79,7 @@ export async function startService(
     db,
     tableName,
     logs,
+    identity,
     async call(method, path, o = {}) {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -76,11 +92,24 @@ export async function startService(
       });
       return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
     },
-    token: (tenantId, tier = 'basic') => signTenantToken(SECRET, { tenantId, tier }),
+    callRaw(method, rawPath, headers = {}, body) {
+      return new Promise((resolve, reject) => {
+        const port = (service.server.address() as AddressInfo).port;
+        const req = request({ host: '127.0.0.1', port, method, path: rawPath, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    token: (tenantId, tier = 'basic') => identity.issue({ tenantId, tier }),
     async stop() {
       service.server.closeAllConnections();
       await new Promise((r) => service.server.close(r));
       db.destroy();
+      await identity.stop();
     },
   };
 }

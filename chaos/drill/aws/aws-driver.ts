@@ -5,10 +5,10 @@ import {
   GetMetricStatisticsCommand,
 } from '@aws-sdk/client-cloudwatch';
 import type { FisClient } from '@aws-sdk/client-fis';
+import { z } from 'zod';
 import type { AwsClients } from '../../../failover/aws/clients';
 import { namesFor } from '../../../failover/config/names';
 import type { RegionFlipConfig } from '../../../failover/config/schema';
-import { signTenantToken } from '../../../infra/tenant-service/token';
 import type { ServiceFault } from '../../env/types';
 import {
   controlStoreFor,
@@ -28,13 +28,41 @@ export interface AwsDriverOptions {
   readonly clients: AwsClients;
   readonly fis: Readonly<Record<string, FisClient>>;
   readonly hostedZoneId: string;
-  /** HS256 secret of tenant tokens (Secrets Manager `<app>/tenant-token-secret`), for the synthetic clients. */
-  readonly tokenSecret?: string;
+  /**
+   * The synthetic clients' identities: JSON `{"<tenant id>": "<ID token>"}` (REGIONFLIP_TENANT_TOKENS), each an ID token
+   * of the tenant's drill-probe user in the user pool (infra/README.md, "Tenant identity"). The drill never holds a
+   * key that can mint tokens.
+   */
+  readonly tenantTokens?: string;
   /** The fault switch's admin token, when faults go through the tenant service instead of FIS. */
   readonly adminToken?: string;
   readonly runId: string;
   readonly fetchImpl?: typeof fetch;
   readonly fisOptions?: ConstructorParameters<typeof FisFaults>[1];
+}
+
+const HOW_TO_GET_TOKENS =
+  "sign in each tenant's drill-probe user (aws cognito-idp admin-initiate-auth --auth-flow ADMIN_USER_PASSWORD_AUTH …) " +
+  'and set REGIONFLIP_TENANT_TOKENS=\'{"<tenant id>":"<IdToken>",…}\' (infra/README.md, "Tenant identity")';
+
+/** Every configured tenant's ID token from REGIONFLIP_TENANT_TOKENS; an error names what is missing and the fix. */
+export function parseTenantTokens(text: string | undefined, config: RegionFlipConfig): Record<string, string> {
+  if (!text) throw new Error(`REGIONFLIP_TENANT_TOKENS is not set: ${HOW_TO_GET_TOKENS}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`REGIONFLIP_TENANT_TOKENS is not JSON: ${HOW_TO_GET_TOKENS}`);
+  }
+  const tokens = z.record(z.string(), z.string().min(1)).safeParse(parsed);
+  if (!tokens.success) {
+    throw new Error(`REGIONFLIP_TENANT_TOKENS must map tenant ids to ID tokens (strings): ${HOW_TO_GET_TOKENS}`);
+  }
+  const missing = config.tenants.filter((t) => !tokens.data[t.id]).map((t) => t.id);
+  if (missing.length > 0) {
+    throw new Error(`REGIONFLIP_TENANT_TOKENS has no token for tenant(s) ${missing.join(', ')}: ${HOW_TO_GET_TOKENS}`);
+  }
+  return tokens.data;
 }
 
 const SERVICE_FAULT_KIND: Record<Exclude<ServiceFault['kind'], 'none'>, string> = {
@@ -98,17 +126,11 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
     defaultProbeWindowMs: 60_000,
     pollMs: 5000,
     trafficTenants: () => {
-      const secret = opts.tokenSecret;
-      if (!secret) {
-        throw new Error(
-          'REGIONFLIP_TENANT_TOKEN_SECRET is not set: the synthetic clients sign tenant tokens with it ' +
-            `(Secrets Manager "${config.app}/tenant-token-secret")`,
-        );
-      }
+      const tokens = parseTenantTokens(opts.tenantTokens, config);
       return config.tenants.map((t) => ({
         id: t.id,
         tier: t.tier,
-        token: signTenantToken(secret, { tenantId: t.id, tier: t.tier }, { ttlSeconds: 12 * 3600 }),
+        token: tokens[t.id]!,
         hostname: names.tenantRecord(t.id),
       }));
     },
