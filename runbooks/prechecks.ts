@@ -1,5 +1,5 @@
-import type { RoutingState } from '../failover/core/types';
-import type { HealthReader, SwitchRequest } from '../failover/ports';
+import type { RoutingState, SwitchRequest } from '../failover/core/types';
+import type { HealthReader } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
 import { regionOfTenant } from '../failover/state/model';
 import type { ReplicationCheck } from './replication-check';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ServiceFault } from '../../chaos/env/types';
 import { COLLECTIONS, type EntityKind, entitySchemas, idSchema } from './data-model';
+import type { ServiceFault } from './fault';
 import { NO_FAULT, parseServiceFault } from './fault';
 import type { JsonLogger } from './logger';
 import { BadNextTokenError, ItemExistsError, type TenantStore } from './tenant-store';

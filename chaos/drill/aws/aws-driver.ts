@@ -8,8 +8,8 @@ import type { FisClient } from '@aws-sdk/client-fis';
 import type { AwsClients } from '../../../failover/aws/clients';
 import { namesFor } from '../../../failover/config/names';
 import type { RegionFlipConfig } from '../../../failover/config/schema';
+import type { ServiceFault } from '../../../infra/tenant-service/fault';
 import { signTenantToken } from '../../../infra/tenant-service/token';
-import type { ServiceFault } from '../../env/types';
 import {
   controlStoreFor,
   controlTableFor,
