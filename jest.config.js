@@ -1,17 +1,70 @@
 /**
+ * Four tiers, each a jest project (`jest --selectProjects <name>`):
+ * - unit: no network, no external process, no Python: pure code, in-memory stand-ins of the ports
+ *   (test/state/stand-ins.ts), aws-sdk-client-mock for adapters. `npm run test:unit`.
+ * - synth: the CDK app synthesised and asserted on (no Python, no moto; slow).
+ * - integration: adapters and the handler against one moto server (started by test/support/global-setup.ts only when
+ *   a test of this tier or the next runs).
+ * - e2e: the local two-Region environment and the drills (tenant services, alarm evaluator, Route 53 model on moto).
+ * `npm test` runs all four (the drill suites one at a time, after the rest); `scale` is `npm run test:scale` only.
+ *
  * Tests are type-checked by `npm run build` (tsc covers test/); ts-jest only transpiles (tsconfig's isolatedModules),
  * which keeps the suite fast.
  */
-module.exports = {
+
+/** Suites that need moto but not the local environment. */
+const integration = [
+  '/test/convergence/.*\\.test\\.ts$',
+  '/test/integration/.*\\.test\\.ts$',
+  '/test/handler/failover-handler\\.test\\.ts$',
+  '/test/handler/untrusted-and-hostile\\.test\\.ts$',
+  '/test/health/alarm-health\\.test\\.ts$',
+  '/test/state/control-table\\.test\\.ts$',
+  '/test/switch/execute-switch\\.test\\.ts$',
+  '/test/switch/route53-switch\\.moto\\.test\\.ts$',
+  '/test/runbooks/(commands|runs|status|switch-runbook)\\.test\\.ts$',
+  '/test/tenant-service/(api|fault|isolation)\\.test\\.ts$',
+  '/test/infra/compliance\\.test\\.ts$',
+  '/test/scan/checkov\\.test\\.ts$',
+  '/test/support/moto-(install|server)\\.test\\.ts$',
+];
+
+/** Suites that synthesise the CDK app: no Python and no moto, but each synthesis (Lambda bundling included) takes tens
+ * of seconds, too slow for the unit tier. */
+const synth = ['/test/infra/(app-stacks|image-scanning|imported-zone|log-shipping|tenant-stacks)\\.test\\.ts$'];
+
+/** Suites that start the local environment (or a drill on it). */
+const e2e = [
+  '/test/drill/(flapping-drill|region-outage-drill|safety-drills|signal-rollback|crash-rollback)\\.test\\.ts$',
+  '/test/env/(dns|environment\\.e2e|load-balancer|outage-region-dark|probe-outage|replication|route53-propagation|sns-delivery)\\.test\\.ts$',
+  '/test/runbooks/failback-local-env\\.test\\.ts$',
+];
+
+const common = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': 'ts-jest',
-  },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   setupFiles: ['<rootDir>/test/support/quiet-sdk.ts'],
+};
+const withMoto = {
+  ...common,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+module.exports = {
   testTimeout: 120000,
   maxWorkers: 2,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...synth, ...integration, ...e2e],
+    },
+    { ...common, displayName: 'synth', testRegex: synth },
+    { ...withMoto, displayName: 'integration', testRegex: integration },
+    { ...withMoto, displayName: 'e2e', testRegex: e2e },
+    // Synthesises the 100/20/500-tenant deployment: minutes, so only `npm run test:scale` runs it.
+    { ...common, displayName: 'scale', testMatch: ['**/test/infra/*.slow.ts'] },
+  ],
 };
