@@ -4,7 +4,7 @@
  *   (test/state/stand-ins.ts), aws-sdk-client-mock for adapters. `npm run test:unit`.
  * - synth: the CDK app synthesised and asserted on (no Python, no moto; slow).
  * - integration: adapters and the handler against one moto server (started by test/support/global-setup.ts only when
- *   a test of this tier or the next runs).
+ *   a test of this tier or the next runs), and the suites that spawn the CLI or the secret scanner.
  * - e2e: the local two-Region environment and the drills (tenant services, alarm evaluator, Route 53 model on moto).
  * `npm test` runs all four (the drill suites one at a time, after the rest); `scale` is `npm run test:scale` only.
  *
@@ -12,8 +12,11 @@
  * which keeps the suite fast.
  */
 
-/** Suites that need moto but not the local environment. */
+/** Suites that need moto but not the local environment, or that spawn a process (the CLI, the secret scanner). */
 const integration = [
+  '/test/cli/exit-codes\\.test\\.ts$',
+  '/test/drill/cli\\.test\\.ts$',
+  '/test/scan/secrets\\.test\\.ts$',
   '/test/convergence/.*\\.test\\.ts$',
   '/test/integration/.*\\.test\\.ts$',
   '/test/handler/failover-handler\\.test\\.ts$',
