@@ -1,5 +1,13 @@
-import type { ObservedRouting, RegionHealth, RoutingState, SwitchScope } from './core/types';
-import type { AuditEntry, SwitchIntent } from './state/model';
+import type {
+  AuditEntry,
+  DeliveryClaim,
+  ObservedRouting,
+  RegionHealth,
+  RoutingState,
+  SwitchIntent,
+  SwitchOutcome,
+  SwitchRequest,
+} from './core/types';
 
 /**
  * The ports between the pure core and AWS. Each has an AWS SDK v3 adapter; tests use the adapters against moto, or
@@ -13,11 +21,6 @@ export interface HealthReader {
 
 /** What to switch: the whole Region (shared record and every premium tenant), or some premium tenants only. */
 export type { SwitchScope } from './core/types';
-
-export interface SwitchRequest {
-  readonly targetRegion: string;
-  readonly scope: SwitchScope;
-}
 
 /** One routing record's change. `from` is undefined when the record does not exist yet. */
 export interface RecordChange {
@@ -37,17 +40,6 @@ export interface SwitchPlan {
   readonly unchanged: readonly string[];
   /** `changes` cut into ChangeResourceRecordSets batches within Route 53's limits. */
   readonly batches: readonly (readonly RecordChange[])[];
-}
-
-export interface SwitchOutcome {
-  readonly recordsChanged: number;
-  /** ChangeResourceRecordSets calls made, retries included. */
-  readonly changeCalls: number;
-  readonly retries: number;
-  readonly changeIds: readonly string[];
-  /** Route 53's time of the last change (ChangeInfo.SubmittedAt): the switch's time by AWS's clock, not ours. */
-  readonly submittedAt?: Date;
-  readonly durationsMs: { readonly apply: number; readonly inSync: number; readonly verify: number };
 }
 
 export type SwitchProgress =
@@ -155,4 +147,13 @@ export interface ControlStore {
 /** Tells on-call (an SNS topic in AWS and locally). */
 export interface Notifier {
   notify(subject: string, message: Record<string, unknown>): Promise<void>;
+}
+
+/** Deduplicates SNS deliveries by MessageId (failover/state/delivery-ledger.ts is the DynamoDB adapter). */
+export interface DeliveryLedger {
+  /** `inFlightSeconds`: after this long, a claim whose holder crashed can be claimed again. */
+  claim(messageId: string, now: Date, inFlightSeconds: number): Promise<DeliveryClaim>;
+  complete(messageId: string, result: Record<string, unknown>): Promise<void>;
+  /** Processing failed: forget the claim so the redelivery is processed. */
+  release(messageId: string): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import { assessRouting, describeSides } from '../failover/core/truth';
-import type { ObservedRouting, RoutingState } from '../failover/core/types';
-import type { HealthReader, SwitchRequest } from '../failover/ports';
+import type { ObservedRouting, RoutingState, SwitchIntent, SwitchRequest } from '../failover/core/types';
+import type { HealthReader } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
-import { regionOfTenant, type SwitchIntent } from '../failover/state/model';
+import { regionOfTenant } from '../failover/state/model';
 import type { ReplicationCheck } from './replication-check';
 
 /**

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SwitchRequest } from '../failover/ports';
+import type { SwitchRequest } from '../failover/core/types';
 import type { ControlTableRef } from '../failover/state/drill-marker';
 import { CONTROL_KEYS } from '../failover/state/keys';
 import type { SwitchRunbookStep } from './definitions/types';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ControlStore, SwitchRequest } from '../failover/ports';
-import type { Clock } from '../failover/switch/execute-switch';
+import type { Clock, SwitchRequest } from '../failover/core/types';
+import type { ControlStore } from '../failover/ports';
 import { SWITCH_RUNBOOK_STEPS, type SwitchRunbookStep } from './definitions/types';
 import { RunbookUsageError } from './errors';
 import type { RunbookProgressStore, RunbookRun } from './progress';

@@ -1,10 +1,9 @@
 import { inspect } from 'node:util';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { RegionFlipConfig, Tier } from '../failover/config/schema';
-import type { AutomationState, RegionHealth } from '../failover/core/types';
+import type { AuditEntry, AutomationState, RegionHealth } from '../failover/core/types';
 import type { ControlStore, HealthReader } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
-import type { AuditEntry } from '../failover/state/model';
 import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/records';
 import { listPageOf, listZoneRecords } from '../failover/switch/zone-reader';
 import { SWITCH_RUNBOOK_STEPS } from './definitions/types';

@@ -1,4 +1,4 @@
-import type { Clock } from '../failover/switch/execute-switch';
+import type { Clock } from '../failover/core/types';
 import type { SwitchRunbookStep } from './definitions/types';
 import type { RunbookProgressStore, RunbookRun } from './progress';
 

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { assertKnownRegion } from '../failover/config/names';
 import type { RegionFlipConfig } from '../failover/config/schema';
+import type { Clock, SwitchRequest } from '../failover/core/types';
 import type {
   ControlStore,
   HealthReader,
   Notifier,
   SwitchPlan,
   SwitchProgress,
-  SwitchRequest,
   TrafficSwitch,
 } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
-import type { Clock } from '../failover/switch/execute-switch';
 import { RunbookUsageError } from './errors';
 import type { PrecheckResult, PrecheckSettings } from './prechecks';
 import type { RunbookOperation, RunbookProgressStore, RunbookRun } from './progress';

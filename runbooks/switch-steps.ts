@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { namesFor } from '../failover/config/names';
 import type { RegionFlipConfig } from '../failover/config/schema';
-import type { SwitchPlan, SwitchRequest } from '../failover/ports';
+import type { SwitchRequest } from '../failover/core/types';
+import type { SwitchPlan } from '../failover/ports';
 import { executeSwitch } from '../failover/switch/execute-switch';
 import { RunbookStepError } from './errors';
 import { type PrecheckResult, runPrechecks } from './prechecks';

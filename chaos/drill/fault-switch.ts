@@ -1,4 +1,4 @@
-import type { ServiceFault } from '../env/types';
+import type { ServiceFault } from '../../infra/tenant-service/fault';
 
 /**
  * The tenant service's fault switch (`PUT /admin/fault`, `x-admin-token`), reached over HTTP(S): locally on loopback,

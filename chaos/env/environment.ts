@@ -9,6 +9,7 @@ import { namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
 import { createFailoverHandler, failoverDepsFromSettings } from '../../failover/handler/failover-handler';
+import type { ServiceFault } from '../../infra/tenant-service/fault';
 import { RegionAlarmEvaluator } from './alarm-evaluator';
 import { CombinedLog, type CombinedLogLine, forwardingLogger } from './combined-log';
 import { Route53DnsClient } from './dns';
@@ -24,7 +25,7 @@ import { TableReplication } from './replication';
 import { Route53Propagation } from './route53-propagation';
 import { type ServiceProcess, startServiceProcess } from './service-process';
 import { SnsLambdaDelivery, type SnsLambdaHandler } from './sns-delivery';
-import type { EnvConnection, EnvEvent, LocalEnvironment, LocalRegion, ServiceFault } from './types';
+import type { EnvConnection, EnvEvent, LocalEnvironment, LocalRegion } from './types';
 
 /**
  * Starts the local two-Region environment (ARCHITECTURE.md, "Local two-Region environment"): moto for the AWS APIs of

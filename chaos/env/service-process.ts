@@ -3,10 +3,10 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { SDK_NODE_WARNING_SWITCH } from '../../failover/aws/node-support';
+import type { ServiceFault } from '../../infra/tenant-service/fault';
 import type { TokenPolicy } from '../../infra/tenant-service/token';
 import { ENV_STATE_DIR, isAlive, killGroup } from './env-state';
 import { freePort } from './moto-server';
-import type { ServiceFault } from './types';
 
 /**
  * One tenant-service process per Region, on 127.0.0.1: the same entry point (infra/tenant-service/main.ts) the ECS

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../../failover/aws/clients';
 import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
+import type { ServiceFault } from '../../infra/tenant-service/fault';
 import type { LocalProfile } from './local-profile';
 
 /**
@@ -16,16 +17,6 @@ import type { LocalProfile } from './local-profile';
  * every response carries `x-served-by-region`. The load balancer publishes AWS/ApplicationELB metrics that the alarm
  * evaluator reads back from moto, so traffic and health checks drive the alarms exactly as in AWS.
  */
-
-/** What the tenant service's fault switch can do (the same switch is reachable in ECS). */
-export type ServiceFault =
-  | { readonly kind: 'none' }
-  /** Every request fails with 503 and the health check fails: the Region is down for tenants. */
-  | { readonly kind: 'outage' }
-  /** A share of requests fail with 500 (brown-out). */
-  | { readonly kind: 'error-rate'; readonly percent: number }
-  /** Every request is delayed (brown-out). */
-  | { readonly kind: 'latency'; readonly ms: number };
 
 /** Something the environment saw happen, with the time it happened (ms since epoch). The drill builds RTO from these. */
 export type EnvEvent =

@@ -97,11 +97,6 @@ export type PageCode =
   | 'cooldown'
   | 'too-many-failovers';
 
-/** What a switch moves: every tenant (the Region), or only the named premium tenants' records. */
-export type SwitchScope =
-  | { readonly kind: 'region' }
-  | { readonly kind: 'tenants'; readonly tenantIds: readonly string[] };
-
 /** The tagged result of the decision core. `reason` is a sentence for humans (logs, audit, on-call message). */
 export type Decision =
   | { readonly kind: 'failover'; readonly from: string; readonly to: string; readonly reason: string }
@@ -149,3 +144,79 @@ export type RoutingTruth =
       /** Labels not where the table says. */
       readonly stragglers: readonly string[];
     };
+
+// The vocabulary of a switch and of its record (control table, audit trail): shared by the switch, the ports and the
+// state adapters, so it lives here rather than in any one of them.
+
+/** What to switch: the whole Region (shared record and every premium tenant), or some premium tenants only. */
+export type SwitchScope =
+  | { readonly kind: 'region' }
+  | { readonly kind: 'tenants'; readonly tenantIds: readonly string[] };
+
+export interface SwitchRequest {
+  readonly targetRegion: string;
+  readonly scope: SwitchScope;
+}
+
+export interface SwitchOutcome {
+  readonly recordsChanged: number;
+  /** ChangeResourceRecordSets calls made, retries included. */
+  readonly changeCalls: number;
+  readonly retries: number;
+  readonly changeIds: readonly string[];
+  /** Route 53's time of the last change (ChangeInfo.SubmittedAt): the switch's time by AWS's clock, not ours. */
+  readonly submittedAt?: Date;
+  readonly durationsMs: { readonly apply: number; readonly inSync: number; readonly verify: number };
+}
+
+/** Who asked for a switch. The same switch code serves all three callers. */
+export type SwitchCaller = 'automatic-failover' | 'manual-failover' | 'manual-failback' | 'drill' | 'reconciler';
+
+/** The write-ahead record of a switch in flight (control table), so a crash mid-switch is finished by a rerun. */
+export interface SwitchIntent {
+  readonly id: string;
+  readonly request: SwitchRequest;
+  readonly fromRegion: string;
+  readonly caller: SwitchCaller;
+  readonly actor: string;
+  readonly reason: string;
+  readonly startedAt: Date;
+  /** The lease token under which it started. */
+  readonly token: number;
+  /** The routing epoch the switch started from: "done" is recorded only if the epoch is still this one. */
+  readonly baseEpoch: number;
+}
+
+/** One line of the audit trail: who / what / why / when / how long / outcome. */
+export interface AuditEntry {
+  readonly id: string;
+  readonly at: Date;
+  readonly caller: SwitchCaller | 'automation-toggle' | 'handler';
+  readonly actor: string;
+  /** What started it: an SNS MessageId and alarm, a runbook step, a drill id. */
+  readonly trigger: string;
+  readonly decision?: Decision;
+  readonly reason: string;
+  readonly request?: SwitchRequest;
+  readonly recordsChanged?: number;
+  /** verified: a runbook checked a switch from the outside (records read back, probes served by the target). */
+  readonly outcome: 'switched' | 'noop' | 'paged' | 'refused' | 'failed' | 'automation-changed' | 'verified';
+  readonly durationsMs?: SwitchOutcome['durationsMs'] & { readonly total: number };
+  readonly epoch?: number;
+  readonly detail?: string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export type DeliveryClaim =
+  /** First time (or a retry after a failure or a crash): process it. */
+  | { readonly status: 'claimed' }
+  /** Already processed: do nothing. */
+  | { readonly status: 'done'; readonly result?: Record<string, unknown> }
+  /**
+   * Another invocation is processing it, or crashed while processing it (the claim stays until `until`). Do not
+   * acknowledge it yet: wait for 'done', or retry later (failover/handler/process-alarm.ts).
+   */
+  | { readonly status: 'in-flight'; readonly until: Date };

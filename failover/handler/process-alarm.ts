@@ -3,10 +3,9 @@ import { FAILOVER_METRIC } from '../config/names';
 import type { Policy } from '../config/schema';
 import { decide } from '../core/decide';
 import { assessRouting } from '../core/truth';
-import type { AlarmEvent, Decision, RegionHealth } from '../core/types';
-import type { ControlStore, HealthReader, Notifier, TrafficSwitch } from '../ports';
-import type { DeliveryLedger } from '../state/delivery-ledger';
-import { type Clock, executeSwitch, type SwitchReport } from '../switch/execute-switch';
+import type { AlarmEvent, Clock, Decision, RegionHealth } from '../core/types';
+import type { ControlStore, DeliveryLedger, HealthReader, Notifier, TrafficSwitch } from '../ports';
+import { executeSwitch, type SwitchReport } from '../switch/execute-switch';
 
 /**
  * The failover use case for one parsed alarm notification, and the reconciler: read what Route 53 serves, the control

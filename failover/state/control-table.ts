@@ -9,10 +9,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { createStringKeyTable } from '../aws/create-table';
-import type { AutomationState, RoutingState } from '../core/types';
-import type { ControlStore, Lease, LeaseView, SwitchOutcome } from '../ports';
+import type { AuditEntry, AutomationState, RoutingState, SwitchIntent, SwitchOutcome } from '../core/types';
+import type { ControlStore, Lease, LeaseView } from '../ports';
 import { CONTROL_KEYS, CorruptItemError, intentCodec, leaseCodec, routingCodec } from './keys';
-import { type AuditEntry, defaultRouting, routingAfterSwitch, type SwitchIntent } from './model';
+import { defaultRouting, routingAfterSwitch } from './model';
 
 /**
  * The control table: one DynamoDB table with string keys `pk` / `sk` and a `ttl` attribute for items that expire. Its

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryClaim } from '../core/types';
+import type { DeliveryLedger } from '../ports';
 import { CONTROL_KEYS } from './keys';
 
 /**
@@ -11,25 +13,6 @@ import { CONTROL_KEYS } from './keys';
  * registered, and the handler also runs outside Lambda (local environment, tests). This is the same conditional write,
  * with an explicit in-flight deadline.
  */
-
-export type DeliveryClaim =
-  /** First time (or a retry after a failure or a crash): process it. */
-  | { readonly status: 'claimed' }
-  /** Already processed: do nothing. */
-  | { readonly status: 'done'; readonly result?: Record<string, unknown> }
-  /**
-   * Another invocation is processing it, or crashed while processing it (the claim stays until `until`). Do not
-   * acknowledge it yet: wait for 'done', or retry later (failover/handler/process-alarm.ts).
-   */
-  | { readonly status: 'in-flight'; readonly until: Date };
-
-export interface DeliveryLedger {
-  /** `inFlightSeconds`: after this long, a claim whose holder crashed can be claimed again. */
-  claim(messageId: string, now: Date, inFlightSeconds: number): Promise<DeliveryClaim>;
-  complete(messageId: string, result: Record<string, unknown>): Promise<void>;
-  /** Processing failed: forget the claim so the redelivery is processed. */
-  release(messageId: string): Promise<void>;
-}
 
 const PK = CONTROL_KEYS.deliveryPk;
 /** Longer than SNS and Lambda retry windows (Lambda async retries for up to 6 hours). */

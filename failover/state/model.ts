@@ -1,42 +1,4 @@
-import type { Decision, RoutingState } from '../core/types';
-import type { SwitchOutcome, SwitchRequest } from '../ports';
-
-/** Who asked for a switch. The same switch code serves all three callers. */
-export type SwitchCaller = 'automatic-failover' | 'manual-failover' | 'manual-failback' | 'drill' | 'reconciler';
-
-/** The write-ahead record of a switch in flight (control table), so a crash mid-switch is finished by a rerun. */
-export interface SwitchIntent {
-  readonly id: string;
-  readonly request: SwitchRequest;
-  readonly fromRegion: string;
-  readonly caller: SwitchCaller;
-  readonly actor: string;
-  readonly reason: string;
-  readonly startedAt: Date;
-  /** The lease token under which it started. */
-  readonly token: number;
-  /** The routing epoch the switch started from: "done" is recorded only if the epoch is still this one. */
-  readonly baseEpoch: number;
-}
-
-/** One line of the audit trail: who / what / why / when / how long / outcome. */
-export interface AuditEntry {
-  readonly id: string;
-  readonly at: Date;
-  readonly caller: SwitchCaller | 'automation-toggle' | 'handler';
-  readonly actor: string;
-  /** What started it: an SNS MessageId and alarm, a runbook step, a drill id. */
-  readonly trigger: string;
-  readonly decision?: Decision;
-  readonly reason: string;
-  readonly request?: SwitchRequest;
-  readonly recordsChanged?: number;
-  /** verified: a runbook checked a switch from the outside (records read back, probes served by the target). */
-  readonly outcome: 'switched' | 'noop' | 'paged' | 'refused' | 'failed' | 'automation-changed' | 'verified';
-  readonly durationsMs?: SwitchOutcome['durationsMs'] & { readonly total: number };
-  readonly epoch?: number;
-  readonly detail?: string;
-}
+import type { RoutingState, SwitchIntent, SwitchRequest } from '../core/types';
 
 /** Routing before any switch was recorded: everything on the primary Region, automation as the config policy says. */
 export function defaultRouting(primaryRegion: string, automationEnabled: boolean): RoutingState {

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { RoutingState } from '../core/types';
 import type {
-  ControlStore,
-  Lease,
-  Notifier,
+  AuditEntry,
+  Clock,
+  RoutingState,
+  SwitchCaller,
+  SwitchIntent,
   SwitchOutcome,
-  SwitchPlan,
-  SwitchProgress,
   SwitchRequest,
-  TrafficSwitch,
-} from '../ports';
-import { type AuditEntry, routingSatisfies, type SwitchCaller, type SwitchIntent } from '../state/model';
+} from '../core/types';
+import type { ControlStore, Lease, Notifier, SwitchPlan, SwitchProgress, TrafficSwitch } from '../ports';
+import { routingSatisfies } from '../state/model';
 
 /**
  * The one switch orchestration. The failover Lambda, the runbooks and the drills all move traffic through
@@ -23,10 +22,6 @@ import { type AuditEntry, routingSatisfies, type SwitchCaller, type SwitchIntent
  * callers take turns (the loser gets 'lease-held' and changes nothing), the lease token fences a holder that lost its
  * lease, and "done" is written only if the routing epoch is still the one the switch started from.
  */
-
-export interface Clock {
-  now(): Date;
-}
 
 export const systemClock: Clock = { now: () => new Date() };
 

@@ -8,17 +8,8 @@ import {
 } from '@aws-sdk/client-route-53';
 import { assertKnownRegion, isSharedLabel, type Names, SHARED_LABEL } from '../config/names';
 import type { RegionFlipConfig } from '../config/schema';
-import type { ObservedRouting } from '../core/types';
-import type {
-  RecordChange,
-  SwitchOutcome,
-  SwitchPlan,
-  SwitchProgress,
-  SwitchRequest,
-  SwitchScope,
-  TrafficSwitch,
-  WriteGuard,
-} from '../ports';
+import type { ObservedRouting, SwitchOutcome, SwitchRequest, SwitchScope } from '../core/types';
+import type { RecordChange, SwitchPlan, SwitchProgress, TrafficSwitch, WriteGuard } from '../ports';
 import { type BackoffOptions, DEFAULT_BACKOFF, withBackoff } from './backoff';
 import { batchChanges, premiumFirst } from './batch';
 import {

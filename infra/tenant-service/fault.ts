@@ -1,10 +1,19 @@
 import { z } from 'zod';
-import type { ServiceFault } from '../../chaos/env/types';
 
 /**
  * The fault switch of the tenant service: what a drill injects into one Region (locally, and in ECS through the same
  * admin endpoint). Admin routes are never faulted, so a drill can always roll the fault back.
  */
+
+/** What the tenant service's fault switch can do (the same switch is reachable in ECS). */
+export type ServiceFault =
+  | { readonly kind: 'none' }
+  /** Every request fails with 503 and the health check fails: the Region is down for tenants. */
+  | { readonly kind: 'outage' }
+  /** A share of requests fail with 500 (brown-out). */
+  | { readonly kind: 'error-rate'; readonly percent: number }
+  /** Every request is delayed (brown-out). */
+  | { readonly kind: 'latency'; readonly ms: number };
 
 export const serviceFaultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),

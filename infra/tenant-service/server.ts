@@ -1,8 +1,8 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JWTVerifyGetKey } from 'jose';
-import type { ServiceFault } from '../../chaos/env/types';
 import { COLLECTIONS, type EntityKind, entitySchemas, idSchema } from './data-model';
+import type { ServiceFault } from './fault';
 import { NO_FAULT, parseServiceFault } from './fault';
 import type { JsonLogger } from './logger';
 import { BadNextTokenError, ItemExistsError, type TenantStore } from './tenant-store';

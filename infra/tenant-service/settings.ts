@@ -1,5 +1,5 @@
-import type { ServiceFault } from '../../chaos/env/types';
 import { type AwsTarget, awsTargetFromEnv } from '../../failover/aws/clients';
+import type { ServiceFault } from './fault';
 import { NO_FAULT, parseServiceFaultText } from './fault';
 import type { TokenPolicy } from './token';
 

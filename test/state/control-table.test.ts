@@ -1,8 +1,8 @@
 import { createAwsClients } from '../../failover/aws/clients';
-import type { Lease, SwitchOutcome } from '../../failover/ports';
+import type { AuditEntry, SwitchIntent, SwitchOutcome } from '../../failover/core/types';
+import type { Lease } from '../../failover/ports';
 import { createControlTable, DynamoControlStore, FencedWriteError } from '../../failover/state/control-table';
 import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
-import type { AuditEntry, SwitchIntent } from '../../failover/state/model';
 import { motoTarget, uniqueName } from '../support/moto';
 
 const clients = createAwsClients(['us-east-1'], motoTarget());

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import type { RoutingState } from '../../failover/core/types';
-import type { SwitchRequest } from '../../failover/ports';
-import { regionOfTenant, routingAfterSwitch, routingSatisfies, type SwitchCaller } from '../../failover/state/model';
+import type { RoutingState, SwitchCaller, SwitchRequest } from '../../failover/core/types';
+import { regionOfTenant, routingAfterSwitch, routingSatisfies } from '../../failover/state/model';
 
 const REGIONS = ['us-east-1', 'us-west-2'] as const;
 const NOW = new Date('2026-03-01T03:00:00Z');

@@ -1,15 +1,5 @@
-import type { ObservedRouting, RegionHealth } from '../../failover/core/types';
-import type {
-  HealthReader,
-  Notifier,
-  RecordChange,
-  SwitchOutcome,
-  SwitchPlan,
-  SwitchRequest,
-  TrafficSwitch,
-  WriteGuard,
-} from '../../failover/ports';
-import type { Clock } from '../../failover/switch/execute-switch';
+import type { Clock, ObservedRouting, RegionHealth, SwitchOutcome, SwitchRequest } from '../../failover/core/types';
+import type { HealthReader, Notifier, RecordChange, SwitchPlan, TrafficSwitch, WriteGuard } from '../../failover/ports';
 
 /**
  * Small stand-ins for the PORT interfaces (not for AWS APIs), for tests of the orchestration around them. The AWS

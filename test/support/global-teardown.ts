@@ -11,5 +11,8 @@ export default async function globalTeardown(): Promise<void> {
         `did not stop (pids ${leftovers.killed.map((p) => p.pid).join(', ')})\n`,
     );
   }
-  await (globalThis as { __moto?: MotoServer }).__moto?.stop();
+  const holder = globalThis as { __moto?: MotoServer };
+  await holder.__moto?.stop();
+  // The next project's teardown in the same run finds nothing left to stop.
+  holder.__moto = undefined;
 }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AwsClients } from '../../../failover/aws/clients';
 import { namesFor } from '../../../failover/config/names';
 import type { RegionFlipConfig } from '../../../failover/config/schema';
-import type { ServiceFault } from '../../env/types';
+import type { ServiceFault } from '../../../infra/tenant-service/fault';
 import {
   controlStoreFor,
   controlTableFor,

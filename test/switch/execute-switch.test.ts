@@ -2,8 +2,8 @@ import { createAwsClients } from '../../failover/aws/clients';
 import type { ControlStore } from '../../failover/ports';
 import { createControlTable, DynamoControlStore } from '../../failover/state/control-table';
 import { type ExecuteSwitchRequest, executeSwitch, type SwitchDeps } from '../../failover/switch/execute-switch';
+import { InMemorySwitch, ManualClock, RecordingNotifier } from '../state/stand-ins';
 import { motoTarget, uniqueName } from '../support/moto';
-import { InMemorySwitch, ManualClock, RecordingNotifier } from './stand-ins';
 
 const db = createAwsClients(['us-east-1'], motoTarget()).dynamodb['us-east-1']!;
 const LABELS = ['acme', 'globex', 'shared'];
