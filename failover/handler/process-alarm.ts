@@ -243,8 +243,11 @@ async function decideAndAct(
       // finishes, and the reconciler re-checks the truth within a minute. Nothing is lost by acknowledging.
       const held = await deps.store.currentLease().catch(() => undefined);
       const deferred =
-        `another caller${held ? ` (${held.owner})` : ''} holds the switch lease; it finishes the switch and the ` +
-        'reconciler re-checks the routing within a minute';
+        report.leaseLostBecause === 'not-renewed'
+          ? "this invocation's switch could not renew its own lease in time and stopped writing; the reconciler " +
+            'converges the routing within a minute'
+          : `another caller${held ? ` (${held.owner})` : ''} holds the switch lease; it finishes the switch and the ` +
+            'reconciler re-checks the routing within a minute';
       deps.log?.info('switch deferred', { deferred });
       await recordDecision(deps, alarm, decision, routing.epoch, health, now, deferred);
       return { ...last, deferred };

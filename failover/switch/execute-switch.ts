@@ -94,6 +94,8 @@ export interface SwitchReport {
   readonly auditError?: string;
   /** Set when the lease was lost mid-switch: the switch stopped writing at once (see `error`). */
   readonly leaseLost?: boolean;
+  /** Why: another caller took it over, or this switch could not renew its own lease in time (no rival needed). */
+  readonly leaseLostBecause?: 'taken-over' | 'not-renewed';
 }
 
 const sameRequest = (a: SwitchRequest, b: SwitchRequest) => JSON.stringify(a) === JSON.stringify(b);
@@ -266,6 +268,7 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
     });
   } catch (err) {
     const leaseLost = err instanceof LeaseLostError;
+    const leaseLostBecause = leaseLost ? holder.lostBecause : undefined;
     const error = err instanceof Error ? err.message : String(err);
     await audit(store, clock, {
       ...auditBase(req),
@@ -281,10 +284,20 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
       trigger: req.trigger,
       error,
       action: leaseLost
-        ? 'nothing to do by hand: another caller holds the switch now, and the reconciler converges the records'
+        ? leaseLostBecause === 'not-renewed'
+          ? 'this switch could not renew its own lease in time and stopped writing before the lease could pass to ' +
+            'anyone; the reconciler converges the records within a minute (check `regionflip status`)'
+          : 'nothing to do by hand: another caller holds the switch now, and the reconciler converges the records'
         : 'check `regionflip status`: the reconciler finishes a pending switch within a minute, or rerun it',
     });
-    return finish({ outcome: 'failed', plan, recovered, error, notifyError, ...(leaseLost ? { leaseLost } : {}) });
+    return finish({
+      outcome: 'failed',
+      plan,
+      recovered,
+      error,
+      notifyError,
+      ...(leaseLost ? { leaseLost, leaseLostBecause } : {}),
+    });
   } finally {
     holder.stop();
     if (!holder.lost) await store.releaseLease(holder.current).catch(() => undefined);
@@ -325,6 +338,7 @@ export class LeaseLostError extends Error {
 class LeaseHolder {
   current: Lease;
   lost = false;
+  lostBecause: 'taken-over' | 'not-renewed' = 'taken-over';
   private lastError: string | undefined;
   private renewing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -370,6 +384,7 @@ class LeaseHolder {
     const left = this.deps.store.leaseRemainingMs(this.current);
     if (left < third) {
       this.lost = true;
+      this.lostBecause = 'not-renewed';
       throw new LeaseLostError(
         `the switch lease (token ${this.current.token}) could not be renewed (${this.lastError ?? 'no answer'}) and ` +
           `has ${Math.max(0, Math.round(left))} ms left: stopped writing before another caller may take it`,
