@@ -65,16 +65,7 @@ export function describeRouting(
   intent: SwitchIntent | undefined,
   observed: ObservedRouting,
 ): PrecheckResult {
-  const truth = assessRouting(
-    routing,
-    intent && {
-      id: intent.id,
-      fromRegion: intent.fromRegion,
-      targetRegion: intent.request.targetRegion,
-      scope: intent.request.scope,
-    },
-    observed,
-  );
+  const truth = assessRouting(routing, intent, observed);
   const n = observed.records.length;
   const detail =
     truth.kind === 'consistent'

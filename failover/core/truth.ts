@@ -1,4 +1,4 @@
-import type { ObservedRouting, RegionHealth, RoutingState, RoutingTruth, SwitchScope } from './types';
+import type { ObservedRouting, RegionHealth, RoutingState, RoutingTruth, SwitchIntent, SwitchScope } from './types';
 
 /**
  * Observation against belief (architecture principle 8). The routing records Route 53 serves are the truth of where
@@ -25,14 +25,7 @@ function groupByRegion(observed: ObservedRouting): Record<string, string[]> {
 
 export function assessRouting(
   routing: RoutingState,
-  intent:
-    | {
-        readonly id: string;
-        readonly fromRegion: string;
-        readonly targetRegion: string;
-        readonly scope: SwitchScope;
-      }
-    | undefined,
+  intent: Pick<SwitchIntent, 'id' | 'fromRegion' | 'request'> | undefined,
   observed: ObservedRouting,
 ): RoutingTruth {
   const byRegion = groupByRegion(observed);
@@ -41,8 +34,8 @@ export function assessRouting(
       kind: 'pending',
       intentId: intent.id,
       fromRegion: intent.fromRegion,
-      targetRegion: intent.targetRegion,
-      scope: intent.scope,
+      targetRegion: intent.request.targetRegion,
+      scope: intent.request.scope,
       byRegion,
     };
   }

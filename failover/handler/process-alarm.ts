@@ -133,16 +133,7 @@ async function readSituation(deps: ProcessAlarmDeps) {
     deps.trafficSwitch.observe(),
     deps.health.read([deps.regions.primary, deps.regions.secondary], now),
   ]);
-  const truth = assessRouting(
-    routing,
-    intent && {
-      id: intent.id,
-      fromRegion: intent.fromRegion,
-      targetRegion: intent.request.targetRegion,
-      scope: intent.request.scope,
-    },
-    observed,
-  );
+  const truth = assessRouting(routing, intent, observed);
   return { now, routing, intent, truth, health };
 }
 
