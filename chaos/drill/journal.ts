@@ -57,6 +57,8 @@ export type JournalEnvironment =
       readonly envId: string;
       /** Process groups the environment started (moto, tenant services). */
       readonly pids: readonly number[];
+      /** The run's combined log of both Regions (chaos/env/combined-log.ts), time-ordered once the drill stopped. */
+      readonly combinedLogFile?: string;
     }
   | { readonly target: 'aws'; readonly config: RegionFlipConfig; readonly hostedZoneId: string };
 

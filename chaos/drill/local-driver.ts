@@ -51,6 +51,7 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       services: Object.fromEntries(Object.values(env.regions).map((r) => [r.region, r.serviceUrl])),
       envId: env.id,
       pids,
+      combinedLogFile: env.combinedLogFile,
     },
     trafficDefaults: {
       ratePerTenant: env.profile.traffic.requestsPerSecondPerTenant,

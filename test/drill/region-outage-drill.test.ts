@@ -30,5 +30,23 @@ describe('region-outage drill on the local environment', () => {
     expect(run.journal.rollbackVerified).toBe(true);
     expect(run.journal.undo).toEqual([]);
     expect(readFileSync(run.files.junit, 'utf8')).toContain('failures="0"');
+
+    // One timeline of both Regions, referenced from the report: both tenant services and the handler, in time order.
+    const env = run.journal.env;
+    const combined = env?.target === 'local' ? env.combinedLogFile : undefined;
+    expect(readFileSync(run.files.markdown, 'utf8')).toContain(`\`${combined}\``);
+    const lines = readFileSync(combined!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { time: string; component: string; region?: string });
+    const from = (component: string, region?: string) =>
+      lines.some((l) => l.component === component && (region === undefined || l.region === region));
+    expect([
+      from('tenant-service', 'us-east-1'),
+      from('tenant-service', 'us-west-2'),
+      from('failover-handler'),
+    ]).toEqual([true, true, true]);
+    const times = lines.map((l) => Date.parse(l.time));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
   });
 });

@@ -34,6 +34,11 @@ export function htmlReport(journal: DrillJournal): string {
     } · target <code>${html(journal.target)}</code> · started ${html(new Date(journal.startedAt).toISOString())} · all times UTC</p>`,
   ];
   if (journal.abortReason) sections.push(`<p class="fail">Stopped early: ${html(journal.abortReason)}</p>`);
+  if (journal.env?.target === 'local' && journal.env.combinedLogFile) {
+    sections.push(
+      `<p>Every component's log lines, both Regions in one timeline: <code>${html(journal.env.combinedLogFile)}</code></p>`,
+    );
+  }
   sections.push(
     '<h2>Expectations</h2>',
     table(

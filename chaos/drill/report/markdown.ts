@@ -50,6 +50,9 @@ export function markdownReport(journal: DrillJournal): string {
       `started ${new Date(journal.startedAt).toISOString()} (all times UTC), ` +
       `took ${formatSeconds((journal.endedAt ?? journal.startedAt) - journal.startedAt)}.`,
   ];
+  if (journal.env?.target === 'local' && journal.env.combinedLogFile) {
+    out.push('', `Every component's log lines, both Regions in one timeline: \`${journal.env.combinedLogFile}\``);
+  }
   if (journal.drill.description) out.push('', journal.drill.description.trim());
   if (journal.abortReason) out.push('', `> Stopped early: ${journal.abortReason}`);
   out.push('', '## Expectations', '', '| expectation | expected | actual | result |', '| --- | --- | --- | --- |');
