@@ -9,7 +9,7 @@ import { findOncallTopicArn } from '../../failover/notify/sns-notifier';
 import type { ControlStore } from '../../failover/ports';
 import { DynamoControlStore } from '../../failover/state/control-table';
 import type { ControlTableRef } from '../../failover/state/drill-marker';
-import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
+import { executeSwitch, type SwitchReport, systemClock } from '../../failover/switch/execute-switch';
 import { route53SwitchFor } from '../../failover/switch/route53-switch';
 import type { ServiceFault } from '../../infra/tenant-service/fault';
 import { HEALTH_PATH } from '../../infra/tenant-service/routes';
@@ -163,6 +163,11 @@ export async function drillFailback(
         ' — rerun `regionflip drill rollback`',
     );
   }
+  return failbackRecord(report, region);
+}
+
+/** The journal's record of a failback switch report; undefined when nothing had to move. */
+export function failbackRecord(report: SwitchReport, region: string): SwitchRecord | undefined {
   if (report.outcome === 'noop') return undefined;
   return {
     at: Date.now(),

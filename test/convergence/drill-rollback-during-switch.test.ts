@@ -1,6 +1,6 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { RestoreOps } from '../../chaos/drill/driver';
-import { observedRoutingProblems } from '../../chaos/drill/driver';
+import { failbackRecord, observedRoutingProblems } from '../../chaos/drill/driver';
 import type { DrillJournal } from '../../chaos/drill/journal';
 import { restore } from '../../chaos/drill/rollback';
 import { clientConfig, createAwsClients, ROUTE53_CONTROL_PLANE_REGION } from '../../failover/aws/clients';
@@ -50,16 +50,7 @@ function restoreOps(world: World, drill: Caller, lifted: string[]): RestoreOps {
       if (report.outcome !== 'switched' && report.outcome !== 'noop') {
         throw new Error(`failback ${report.outcome}: ${report.error ?? ''}`);
       }
-      return report.outcome === 'noop'
-        ? undefined
-        : {
-            at: Date.now(),
-            by: 'drill-rollback',
-            toRegion: region,
-            recordsChanged: report.switchOutcome?.recordsChanged ?? 0,
-            changeCalls: report.switchOutcome?.changeCalls ?? 0,
-            retries: report.switchOutcome?.retries ?? 0,
-          };
+      return failbackRecord(report, region);
     },
     remainingFaults: async () => [],
     // The verification's truth: the routing records Route 53 serves (no client probes: no service runs here).
