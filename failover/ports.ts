@@ -133,7 +133,20 @@ export interface ControlStore {
    * Written only after INSYNC and read-back: the new routing state, epoch + 1. Fenced by the lease. `switchedAt` is
    * Route 53's own time of the change (ChangeInfo.SubmittedAt) when there was one: not this machine's clock.
    */
-  recordSwitchDone(lease: Lease, intent: SwitchIntent, outcome: SwitchOutcome, switchedAt: Date): Promise<RoutingState>;
+  recordSwitchDone(
+    lease: Lease,
+    intent: SwitchIntent,
+    outcome: SwitchOutcome,
+    switchedAt: Date,
+    announcement: SwitchAnnouncement,
+  ): Promise<RoutingState>;
+  /**
+   * The outbox: announcements of switches recorded done whose audit entry or on-call message has not been confirmed
+   * (the switching process died or could not reach SNS after "done"). Written in the same transaction as "done".
+   */
+  pendingAnnouncements(): Promise<SwitchAnnouncement[]>;
+  /** Removes an announcement from the outbox once it is audited and on-call was told. */
+  clearAnnouncement(intentId: string): Promise<void>;
   setAutomation(enabled: boolean, reason: string, actor: string, now: Date): Promise<RoutingState>;
   appendAudit(entry: AuditEntry): Promise<void>;
   /**
@@ -142,6 +155,20 @@ export interface ControlStore {
    */
   appendAuditOnce(key: string, entry: AuditEntry): Promise<boolean>;
   listAudit(limit: number): Promise<AuditEntry[]>;
+}
+
+/**
+ * What a switch recorded as done still owes: its audit entry and its message to on-call. Kept in the control table's
+ * outbox from the "done" transaction until both are confirmed, so a crash in between loses neither (ARCHITECTURE.md,
+ * "The announcement outbox").
+ */
+export interface SwitchAnnouncement {
+  readonly intentId: string;
+  /** The lease token of the switch that wrote it: while that token still holds the lease, the writer delivers it. */
+  readonly token: number;
+  readonly audit: Omit<AuditEntry, 'id' | 'at'>;
+  readonly subject: string;
+  readonly message: Record<string, unknown>;
 }
 
 /** Tells on-call (an SNS topic in AWS and locally). */

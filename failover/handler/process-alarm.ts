@@ -5,7 +5,13 @@ import { decide } from '../core/decide';
 import { assessRouting } from '../core/truth';
 import type { AlarmEvent, Clock, Decision, RegionHealth } from '../core/types';
 import type { ControlStore, DeliveryLedger, HealthReader, Notifier, TrafficSwitch } from '../ports';
-import { executeSwitch, type SwitchReport } from '../switch/execute-switch';
+import {
+  type AnnounceReport,
+  announcePending,
+  executeSwitch,
+  type SwitchDeps,
+  type SwitchReport,
+} from '../switch/execute-switch';
 
 /**
  * The failover use case for one parsed alarm notification, and the reconciler: read what Route 53 serves, the control
@@ -151,6 +157,7 @@ async function decideAndAct(
   const sleep = deps.sleep ?? defaultSleep;
   const started = deps.clock.now().getTime();
   let round = 0;
+  await drainOutbox(deps, alarm !== undefined);
   /** The table's active Region when the last converge round started. */
   let convergedFrom: string | undefined;
   for (let attempt = 1; round < MAX_ROUNDS; attempt++) {
@@ -197,25 +204,15 @@ async function decideAndAct(
 
     const isConverge = decision.kind === 'converge';
     if (isConverge) convergedFrom = routing.activeRegion;
-    const report = await executeSwitch(
-      {
-        store: deps.store,
-        trafficSwitch: deps.trafficSwitch,
-        notifier: deps.notifier,
-        clock: deps.clock,
-        owner: deps.owner,
-        ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      },
-      {
-        switch: { targetRegion: decision.to, scope: isConverge ? decision.scope : { kind: 'region' } },
-        caller: isConverge ? 'reconciler' : 'automatic-failover',
-        actor: deps.actor,
-        reason: decision.reason,
-        trigger,
-        leaseSeconds: deps.policy.leaseSeconds,
-        ...(isConverge ? { supersedePending: true } : {}),
-      },
-    );
+    const report = await executeSwitch(switchDepsOf(deps), {
+      switch: { targetRegion: decision.to, scope: isConverge ? decision.scope : { kind: 'region' } },
+      caller: isConverge ? 'reconciler' : 'automatic-failover',
+      actor: deps.actor,
+      reason: decision.reason,
+      trigger,
+      leaseSeconds: deps.policy.leaseSeconds,
+      ...(isConverge ? { supersedePending: true } : {}),
+    });
     countSwitchFailures(deps, report);
     last = { decision, switch: report };
     // Converging may have to take over a crashed holder's lease: the store must watch it for its full duration.
@@ -257,7 +254,42 @@ async function decideAndAct(
   return last;
 }
 
-function countSwitchFailures(deps: ProcessAlarmDeps, report: SwitchReport): void {
+function switchDepsOf(deps: ProcessAlarmDeps): SwitchDeps {
+  return {
+    store: deps.store,
+    trafficSwitch: deps.trafficSwitch,
+    notifier: deps.notifier,
+    clock: deps.clock,
+    owner: deps.owner,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  };
+}
+
+/**
+ * Delivers what switches recorded done still owe on-call (the outbox, execute-switch.ts). An alarm delivery only takes
+ * what no live switch holds, without waiting: its own decision must not wait on an announcement. The reconciler waits
+ * out a dead writer's lease, as converging does, so a switch whose process died after "done" is announced within a
+ * reconciler run or two.
+ */
+async function drainOutbox(deps: ProcessAlarmDeps, forAlarm: boolean): Promise<void> {
+  const leaseWaitMs = forAlarm ? 0 : Math.max(deps.leaseWaitMs, deps.policy.leaseSeconds * 1000 + 2000);
+  let report: AnnounceReport;
+  try {
+    report = await announcePending(switchDepsOf(deps), { leaseSeconds: deps.policy.leaseSeconds, leaseWaitMs });
+  } catch (err) {
+    // The decision below must not wait on the outbox: what it holds stays there for the next run.
+    deps.count?.(FAILOVER_METRIC.auditFailures);
+    deps.log?.warn('the switch announcement outbox could not be drained (it is kept)', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return;
+  }
+  if (report.delivered > 0) deps.log?.info('announced switches their own process had not', { ...report });
+  if (report.left > 0) deps.log?.info('switch announcements left for their writer or a later run', { ...report });
+  countSwitchFailures(deps, report);
+}
+
+function countSwitchFailures(deps: ProcessAlarmDeps, report: Pick<SwitchReport, 'notifyError' | 'auditError'>): void {
   if (report.notifyError) {
     deps.count?.(FAILOVER_METRIC.notifyFailures);
     deps.log?.warn('on-call could not be told about the switch (the switch stands)', { error: report.notifyError });

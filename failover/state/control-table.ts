@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, TransactionCanceledException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { createStringKeyTable } from '../aws/create-table';
 import type { AuditEntry, AutomationState, RoutingState, SwitchIntent, SwitchOutcome } from '../core/types';
-import type { ControlStore, Lease, LeaseView } from '../ports';
-import { CONTROL_KEYS, CorruptItemError, intentCodec, leaseCodec, routingCodec } from './keys';
+import type { ControlStore, Lease, LeaseView, SwitchAnnouncement } from '../ports';
+import { announcementCodec, CONTROL_KEYS, CorruptItemError, intentCodec, leaseCodec, routingCodec } from './keys';
 import { defaultRouting, routingAfterSwitch } from './model';
 
 /**
@@ -329,6 +331,7 @@ export class DynamoControlStore implements ControlStore {
     intent: SwitchIntent,
     _outcome: SwitchOutcome,
     switchedAt: Date,
+    announcement: SwitchAnnouncement,
   ): Promise<RoutingState> {
     const now = switchedAt;
     const current = await this.getRouting();
@@ -372,18 +375,58 @@ export class DynamoControlStore implements ControlStore {
                 ExpressionAttributeValues: { ':id': intent.id },
               },
             },
+            // The outbox: "done" and what it owes on-call land together or not at all.
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...CONTROL_KEYS.announcement(intent.id),
+                  token: announcement.token,
+                  body: JSON.stringify({
+                    audit: announcement.audit,
+                    subject: announcement.subject,
+                    message: announcement.message,
+                  }),
+                },
+              },
+            },
           ],
         }),
       );
     } catch (err) {
       if (err instanceof TransactionCanceledException) {
         throw new FencedWriteError(
-          `switch ${intent.id} not recorded as done: ${cancelledBecause(err, ['lease token', 'routing epoch', 'intent'])}`,
+          `switch ${intent.id} not recorded as done: ` +
+            cancelledBecause(err, ['lease token', 'routing epoch', 'intent', 'announcement']),
         );
       }
       throw err;
     }
     return next;
+  }
+
+  async pendingAnnouncements(): Promise<SwitchAnnouncement[]> {
+    const pending: SwitchAnnouncement[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': CONTROL_KEYS.announcePk },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const { sk, token, body } = announcementCodec.decode(item);
+        pending.push({ intentId: sk, token, ...(body as Omit<SwitchAnnouncement, 'intentId' | 'token'>) });
+      }
+    }
+    return pending;
+  }
+
+  async clearAnnouncement(intentId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: CONTROL_KEYS.announcement(intentId) }));
   }
 
   async setAutomation(enabled: boolean, reason: string, actor: string, now: Date): Promise<RoutingState> {

@@ -12,6 +12,7 @@ import * as z from 'zod';
  *   audit       <ISO time>#<id>       one audit entry (sorts by time)
  *   audit-once  <key>                 marks an audit entry written at most once (a delivery's page)
  *   delivery    <SNS MessageId>       deduplication of SNS deliveries (delivery-ledger.ts)
+ *   announce    <intent id>           a switch recorded done, not yet audited and announced (the outbox)
  *   reconcile   last-page             what the reconciler last paged about, so it does not page every minute
  *   DRILL       ACTIVE                the drill-in-progress marker (drill-marker.ts)
  *   RUNBOOK     <operation>#<target>  a runbook run's progress (runbooks/progress.ts)
@@ -25,6 +26,8 @@ export const CONTROL_KEYS = {
   auditOnce: (key: string) => ({ pk: 'audit-once', sk: key }),
   deliveryPk: 'delivery',
   delivery: (messageId: string) => ({ pk: 'delivery', sk: messageId }),
+  announcePk: 'announce',
+  announcement: (intentId: string) => ({ pk: 'announce', sk: intentId }),
   reconcilePage: { pk: 'reconcile', sk: 'last-page' },
   drillMarker: { pk: 'DRILL', sk: 'ACTIVE' },
   runbookPk: 'RUNBOOK',
@@ -105,5 +108,37 @@ export const routingCodec = codec(
     lastSwitchAt: isoDate.optional(),
     recentAutoFailovers: z.array(isoDate).optional(),
     tenantOverrides: z.record(z.string(), z.string()).optional(),
+  }),
+);
+
+/** An outbox item: the announcement's body is one JSON attribute, written and read whole. */
+export const announcementCodec = codec(
+  'switch announcement',
+  z.object({
+    sk: z.string().min(1),
+    token: z.number().int(),
+    body: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'body is not JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z.object({
+          audit: z.looseObject({
+            caller: z.string().min(1),
+            actor: z.string(),
+            trigger: z.string(),
+            reason: z.string(),
+            outcome: z.literal('switched'),
+          }),
+          subject: z.string().min(1),
+          message: z.record(z.string(), z.unknown()),
+        }),
+      ),
   }),
 );

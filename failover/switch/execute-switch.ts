@@ -8,15 +8,24 @@ import type {
   SwitchOutcome,
   SwitchRequest,
 } from '../core/types';
-import type { ControlStore, Lease, Notifier, SwitchPlan, SwitchProgress, TrafficSwitch } from '../ports';
+import type {
+  ControlStore,
+  Lease,
+  Notifier,
+  SwitchAnnouncement,
+  SwitchPlan,
+  SwitchProgress,
+  TrafficSwitch,
+} from '../ports';
 import { routingSatisfies } from '../state/model';
 
 /**
  * The one switch orchestration. The failover Lambda, the runbooks and the drills all move traffic through
  * {@link executeSwitch}:
  *
- *   lease → finish a crashed holder's intent → plan → write-ahead intent → apply (INSYNC + read-back) → record done
- *   → audit → notify → release the lease (always)
+ *   lease → announce what a crashed holder left in the outbox → finish a crashed holder's intent → plan → write-ahead
+ *   intent → apply (INSYNC + read-back) → record done + its announcement (one transaction) → audit → notify → clear
+ *   the announcement → release the lease (always)
  *
  * Safety comes from the control table, not from this code being the only copy running: the lease makes two concurrent
  * callers take turns (the loser gets 'lease-held' and changes nothing), the lease token fences a holder that lost its
@@ -147,42 +156,54 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
   const joined = (...errors: (string | undefined)[]) => errors.filter(Boolean).join('; ') || undefined;
   try {
     t = clock.now().getTime();
+    // Holding the lease, this switch also owes on-call what a crashed holder recorded done but never announced.
+    const owed = await deliverAll(deps, await store.pendingAnnouncements(), 'finished');
+    recoveryErrors.audit = owed.auditError;
+    recoveryErrors.notify = owed.notifyError;
     const pending = await store.pendingSwitch();
     if (pending && !sameRequest(pending.request, req.switch) && !req.supersedePending) {
       // A crashed holder left another switch half-applied: finish it, so records and routing state agree again,
       // before planning ours from a known state.
-      const done = await runSwitch(deps, holder, { ...pending, token: lease.token }, () => {});
-      recovered = { intent: pending, mode: 'finished' };
-      // The crashed holder's switch IS done now: like our own after "done", a failed audit write or announcement is
-      // reported, never turned into a failure of the switch we were asked for.
-      recoveryErrors.audit = await attempt(() =>
-        audit(store, clock, {
-          caller: pending.caller,
-          actor: pending.actor,
-          trigger: `recovery by ${deps.owner} of intent ${pending.id}`,
-          reason: `finished the switch interrupted at ${pending.startedAt.toISOString()}: ${pending.reason}`,
-          request: pending.request,
-          recordsChanged: done.outcome.recordsChanged,
-          outcome: 'switched',
-          epoch: done.routing.epoch,
+      const trigger = `recovery by ${deps.owner} of intent ${pending.id}`;
+      const done = await runSwitch(
+        deps,
+        holder,
+        { ...pending, token: lease.token },
+        () => {},
+        (outcome, epoch) => ({
+          intentId: pending.id,
+          token: holder.current.token,
+          audit: {
+            caller: pending.caller,
+            actor: pending.actor,
+            trigger,
+            reason: `finished the switch interrupted at ${pending.startedAt.toISOString()}: ${pending.reason}`,
+            request: pending.request,
+            recordsChanged: outcome.recordsChanged,
+            outcome: 'switched',
+            epoch,
+          },
+          subject: `RegionFlip switched ${describeRequest(pending.request)} (an interrupted switch, finished)`,
+          message: {
+            outcome: 'switched',
+            caller: pending.caller,
+            actor: pending.actor,
+            reason: pending.reason,
+            trigger,
+            from: pending.fromRegion,
+            to: pending.request.targetRegion,
+            scope: pending.request.scope,
+            recordsChanged: outcome.recordsChanged,
+            epoch,
+          },
         }),
       );
-      recoveryErrors.notify = await tell(
-        deps.notifier,
-        `RegionFlip switched ${describeRequest(pending.request)} (an interrupted switch, finished)`,
-        {
-          outcome: 'switched',
-          caller: pending.caller,
-          actor: pending.actor,
-          reason: pending.reason,
-          trigger: `recovery by ${deps.owner} of intent ${pending.id}`,
-          from: pending.fromRegion,
-          to: pending.request.targetRegion,
-          scope: pending.request.scope,
-          recordsChanged: done.outcome.recordsChanged,
-          epoch: done.routing.epoch,
-        },
-      );
+      recovered = { intent: pending, mode: 'finished' };
+      // The crashed holder's switch IS done now: like our own after "done", a failed audit write or announcement is
+      // reported (and stays in the outbox for the reconciler), never turned into a failure of the switch asked for.
+      const told = await deliver(deps, done.announcement);
+      recoveryErrors.audit = joined(recoveryErrors.audit, told.auditError);
+      recoveryErrors.notify = joined(recoveryErrors.notify, told.notifyError);
     } else if (pending && !sameRequest(pending.request, req.switch)) {
       // The reconciler decided where the records go: this switch replaces the crashed holder's intent.
       recovered = { intent: pending, mode: 'superseded' };
@@ -223,39 +244,46 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
       (stage, ms) => {
         durations[stage] = ms;
       },
+      (outcome, epoch) => {
+        const total = since(started);
+        return {
+          intentId: intent.id,
+          token: holder.current.token,
+          audit: {
+            ...auditBase(req),
+            reason: req.reason,
+            recordsChanged: outcome.recordsChanged,
+            outcome: 'switched',
+            durationsMs: { ...outcome.durationsMs, total },
+            epoch,
+            ...(recovered ? { detail: `${recovered.mode} the intent ${recovered.intent.id} of a crashed holder` } : {}),
+          },
+          subject: `RegionFlip switched ${describeRequest(req.switch)}`,
+          message: {
+            outcome: 'switched',
+            caller: req.caller,
+            actor: req.actor,
+            reason: req.reason,
+            trigger: req.trigger,
+            from: intent.fromRegion,
+            to: req.switch.targetRegion,
+            scope: req.switch.scope,
+            recordsChanged: outcome.recordsChanged,
+            epoch,
+            durationsMs: { ...durations, ...outcome.durationsMs, total },
+          },
+        };
+      },
       plan,
     );
     durations.apply = done.outcome.durationsMs.apply;
     durations.inSync = done.outcome.durationsMs.inSync;
     durations.verify = done.outcome.durationsMs.verify;
 
-    const total = since(started);
-    // From here on the switch IS done (recorded under the lease): a failed audit write or announcement is reported,
-    // logged and counted by the caller — never a false "switch FAILED".
-    const auditError = await attempt(() =>
-      audit(store, clock, {
-        ...auditBase(req),
-        reason: req.reason,
-        recordsChanged: done.outcome.recordsChanged,
-        outcome: 'switched',
-        durationsMs: { ...done.outcome.durationsMs, total },
-        epoch: done.routing.epoch,
-        detail: recovered ? `${recovered.mode} the intent ${recovered.intent.id} of a crashed holder` : undefined,
-      }),
-    );
-    const notifyError = await tell(deps.notifier, `RegionFlip switched ${describeRequest(req.switch)}`, {
-      outcome: 'switched',
-      caller: req.caller,
-      actor: req.actor,
-      reason: req.reason,
-      trigger: req.trigger,
-      from: intent.fromRegion,
-      to: req.switch.targetRegion,
-      scope: req.switch.scope,
-      recordsChanged: done.outcome.recordsChanged,
-      epoch: done.routing.epoch,
-      durationsMs: { ...durations, total },
-    });
+    // From here on the switch IS done (recorded under the lease, with its announcement in the outbox): a failed audit
+    // write or message is reported, logged and counted by the caller — never a false "switch FAILED" — and the
+    // reconciler delivers it later.
+    const { auditError, notifyError } = await deliver(deps, done.announcement);
     return finish({
       outcome: 'switched',
       plan,
@@ -305,7 +333,10 @@ export async function executeSwitch(deps: SwitchDeps, req: ExecuteSwitchRequest)
 }
 
 /** The lease, asked for until `leaseWaitMs` has passed (the same store instance remembers what it observed). */
-async function acquireWithin(deps: SwitchDeps, req: ExecuteSwitchRequest): Promise<Lease | undefined> {
+async function acquireWithin(
+  deps: SwitchDeps,
+  req: Pick<ExecuteSwitchRequest, 'leaseSeconds' | 'leaseWaitMs'>,
+): Promise<Lease | undefined> {
   const sleep = deps.sleep ?? defaultSleep;
   const deadline = deps.clock.now().getTime() + (req.leaseWaitMs ?? 0);
   for (;;) {
@@ -403,8 +434,9 @@ async function runSwitch(
   holder: LeaseHolder,
   intent: SwitchIntent,
   onStage: (stage: 'intent' | 'record', ms: number) => void,
+  announce: (outcome: SwitchOutcome, epoch: number) => SwitchAnnouncement,
   plannedAlready?: SwitchPlan,
-): Promise<{ outcome: SwitchOutcome; routing: RoutingState }> {
+): Promise<{ outcome: SwitchOutcome; routing: RoutingState; announcement: SwitchAnnouncement }> {
   const { store, clock } = deps;
   let t = clock.now().getTime();
   await holder.guard();
@@ -424,9 +456,17 @@ async function runSwitch(
   t = clock.now().getTime();
   await holder.guard();
   // Route 53's clock, not ours, dates the switch (a skewed host must not put lastSwitchAt in the future).
-  const routing = await store.recordSwitchDone(holder.current, intent, outcome, outcome.submittedAt ?? clock.now());
+  // "done" lands with its announcement (the outbox): epoch + 1 is what "done" writes, fenced on the base epoch.
+  const announcement = announce(outcome, intent.baseEpoch + 1);
+  const routing = await store.recordSwitchDone(
+    holder.current,
+    intent,
+    outcome,
+    outcome.submittedAt ?? clock.now(),
+    announcement,
+  );
   onStage('record', clock.now().getTime() - t);
-  return { outcome, routing };
+  return { outcome, routing, announcement };
 }
 
 function auditBase(req: ExecuteSwitchRequest) {
@@ -458,5 +498,95 @@ async function tell(
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * Audits (once per switch) and tells on-call what a switch recorded done owes, then clears it from the outbox. Whatever
+ * fails stays in the outbox for the next holder or the reconciler: at least once, like SNS itself (the audit entry
+ * exactly once; a message may repeat if clearing failed after it was sent).
+ */
+async function deliver(
+  deps: SwitchDeps,
+  announcement: SwitchAnnouncement,
+  late?: string,
+): Promise<{ auditError?: string; notifyError?: string }> {
+  const auditError = await attempt(() =>
+    deps.store.appendAuditOnce(`switch:${announcement.intentId}`, {
+      id: randomUUID(),
+      at: deps.clock.now(),
+      ...announcement.audit,
+      ...(late ? { detail: [announcement.audit.detail, late].filter(Boolean).join('; ') } : {}),
+    }),
+  );
+  const notifyError = await tell(
+    deps.notifier,
+    announcement.subject,
+    late ? { ...announcement.message, announced: late } : announcement.message,
+  );
+  if (auditError || notifyError) return { auditError, notifyError };
+  const clearError = await attempt(() => deps.store.clearAnnouncement(announcement.intentId));
+  return clearError ? { auditError: `announced, but not cleared from the outbox (it repeats): ${clearError}` } : {};
+}
+
+async function deliverAll(
+  deps: SwitchDeps,
+  announcements: readonly SwitchAnnouncement[],
+  how: 'finished' | 'orphaned',
+): Promise<{ auditError?: string; notifyError?: string; delivered: number }> {
+  const errors: { auditError?: string; notifyError?: string } = {};
+  let delivered = 0;
+  for (const a of announcements) {
+    const late =
+      how === 'finished'
+        ? `announced late by ${deps.owner}: the switching process stopped after recording the switch done`
+        : `announced late by ${deps.owner}: the switching process lost its lease before announcing`;
+    const told = await deliver(deps, a, late);
+    if (!told.auditError && !told.notifyError) delivered++;
+    errors.auditError = [errors.auditError, told.auditError].filter(Boolean).join('; ') || undefined;
+    errors.notifyError = [errors.notifyError, told.notifyError].filter(Boolean).join('; ') || undefined;
+  }
+  return { ...errors, delivered };
+}
+
+export interface AnnounceReport {
+  /** Announcements delivered now. */
+  readonly delivered: number;
+  /** Left in the outbox: their writer still holds the lease (it delivers them), or delivery failed (see errors). */
+  readonly left: number;
+  readonly auditError?: string;
+  readonly notifyError?: string;
+}
+
+/**
+ * The outbox's drain (the reconciler, and every alarm delivery without waiting): delivers the announcements of switches
+ * recorded done whose writer no longer holds the lease — it released it (delivery failed) or lost it. One whose writer
+ * still holds the lease is its writer's to deliver; if that writer is dead, taking over its lease (watched for its
+ * full duration, within `leaseWaitMs`) proves it, and the drain delivers it under the lease.
+ */
+export async function announcePending(
+  deps: SwitchDeps,
+  req: { readonly leaseSeconds: number; readonly leaseWaitMs: number },
+): Promise<AnnounceReport> {
+  const pending = await deps.store.pendingAnnouncements();
+  if (pending.length === 0) return { delivered: 0, left: 0 };
+  const held = await deps.store.currentLease();
+  const orphaned = pending.filter((a) => a.token !== held?.token);
+  if (orphaned.length === pending.length || req.leaseWaitMs <= 0) {
+    const told = await deliverAll(deps, orphaned, 'orphaned');
+    return { ...told, left: pending.length - told.delivered };
+  }
+  const lease = await acquireWithin(deps, { leaseSeconds: req.leaseSeconds, leaseWaitMs: req.leaseWaitMs });
+  if (!lease) {
+    const told = await deliverAll(deps, orphaned, 'orphaned');
+    return { ...told, left: pending.length - told.delivered };
+  }
+  try {
+    // Under the lease: whoever wrote what is still pending is gone (or fenced), so all of it is ours to deliver.
+    const now = await deps.store.pendingAnnouncements();
+    const told = await deliverAll(deps, now, 'finished');
+    return { ...told, left: now.length - told.delivered };
+  } finally {
+    await deps.store.releaseLease(lease).catch(() => undefined);
   }
 }

@@ -69,7 +69,7 @@ describe('convergence: recovery edges', () => {
     while (!crashed) await new Promise((r) => setTimeout(r, 50));
 
     const second = world.caller('runbook-b');
-    const auditDown = replacing(second.store, 'appendAudit', async () => {
+    const auditDown = replacing(second.store, 'appendAuditOnce', async () => {
       throw Object.assign(new Error('Throughput exceeds the current capacity of your table'), {
         name: 'ProvisionedThroughputExceededException',
       });

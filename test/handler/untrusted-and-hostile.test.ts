@@ -111,13 +111,15 @@ describe('failover handler: notifications it must not trust, input it must survi
 
   it('GIVEN the audit write fails after done WHEN the failover completes THEN it is reported as switched (no false FAILED page), counted', async () => {
     let auditCalls = 0;
+    let auditDown = true;
     const notifier = new RecordingNotifier();
     const { handler, countOf, store } = await setup({
       notifier,
       wrapStore: (s) =>
-        replacing(s, 'appendAudit', async () => {
+        replacing(s, 'appendAuditOnce', async (key, entry) => {
           auditCalls++;
-          throw new Error('ProvisionedThroughputExceededException');
+          if (auditDown) throw new Error('ProvisionedThroughputExceededException');
+          return s.appendAuditOnce(key, entry);
         }),
     });
     const { results } = await handler(snsEvent(compositeAlarmMessage('us-east-1'), 'm-audit'));
@@ -128,6 +130,21 @@ describe('failover handler: notifications it must not trust, input it must survi
     expect(notifier.sent.map((n) => n.subject)).toEqual(['RegionFlip switched all tenants → us-west-2']);
     expect(countOf('AuditFailures')).toBe(1);
     expect((await store.getRouting()).activeRegion).toBe('us-west-2');
+
+    // What the switch owes stays in the outbox; once the table takes writes again the next reconciler run audits it
+    // (exactly once) and tells on-call again, marked late — at least once, never lost.
+    expect(await store.pendingAnnouncements()).toHaveLength(1);
+    auditDown = false;
+    await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    expect(await store.pendingAnnouncements()).toHaveLength(0);
+    const switched = (await store.listAudit(20)).filter((a) => a.outcome === 'switched');
+    expect(switched).toHaveLength(1);
+    expect(switched[0]?.detail).toMatch(/announced late/);
+    expect(notifier.sent.map((n) => n.subject)).toEqual([
+      'RegionFlip switched all tenants → us-west-2',
+      'RegionFlip switched all tenants → us-west-2',
+    ]);
   });
 
   it.each([

@@ -1,6 +1,7 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createAwsClients } from '../../failover/aws/clients';
 import type { AuditEntry, SwitchIntent, SwitchOutcome } from '../../failover/core/types';
-import type { Lease } from '../../failover/ports';
+import type { Lease, SwitchAnnouncement } from '../../failover/ports';
 import { createControlTable, DynamoControlStore, FencedWriteError } from '../../failover/state/control-table';
 import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
 import { motoTarget, uniqueName } from '../support/moto';
@@ -50,6 +51,25 @@ async function twoCallers() {
   const a = new MonotonicClock();
   const b = new MonotonicClock();
   return { a: storeOn(tableName, a), aClock: a, b: storeOn(tableName, b), bClock: b };
+}
+
+/** What "done" owes on-call for `intent` (the outbox item written with it). */
+function announcementOf(intent: SwitchIntent): SwitchAnnouncement {
+  return {
+    intentId: intent.id,
+    token: intent.token,
+    audit: {
+      caller: intent.caller,
+      actor: intent.actor,
+      trigger: 'test',
+      reason: intent.reason,
+      request: intent.request,
+      outcome: 'switched',
+      recordsChanged: OUTCOME.recordsChanged,
+    },
+    subject: `RegionFlip switched all tenants → ${intent.request.targetRegion}`,
+    message: { to: intent.request.targetRegion, scope: intent.request.scope, epoch: intent.baseEpoch + 1 },
+  };
 }
 
 function intentFor(lease: Lease, baseEpoch: number, overrides: Partial<SwitchIntent> = {}): SwitchIntent {
@@ -137,14 +157,53 @@ describe('DynamoControlStore (control table on moto)', () => {
     bClock.advance(11);
     const fresh = (await contender.acquireLease('lambda-b', 10, at(11)))!;
 
-    await expect(store.recordSwitchDone(stale, intentFor(stale, 0), OUTCOME, at(12))).rejects.toThrow(FencedWriteError);
+    await expect(
+      store.recordSwitchDone(stale, intentFor(stale, 0), OUTCOME, at(12), announcementOf(intentFor(stale, 0))),
+    ).rejects.toThrow(FencedWriteError);
     await expect(store.recordSwitchStarted(stale, intentFor(stale, 0, { id: 'late' }))).rejects.toThrow(/lease token/);
     expect((await store.getRouting()).epoch).toBe(0);
     expect((await store.pendingSwitch())?.token).toBe(stale.token);
 
     await store.recordSwitchStarted(fresh, intentFor(fresh, 0));
-    const done = await store.recordSwitchDone(fresh, intentFor(fresh, 0), OUTCOME, at(13));
+    const done = await store.recordSwitchDone(
+      fresh,
+      intentFor(fresh, 0),
+      OUTCOME,
+      at(13),
+      announcementOf(intentFor(fresh, 0)),
+    );
     expect(done).toMatchObject({ activeRegion: 'us-west-2', epoch: 1 });
+  });
+
+  it('GIVEN a switch recorded done WHEN the outbox is read THEN its announcement is there until cleared; a fenced "done" leaves none', async () => {
+    const { a: store, b: contender, bClock } = await twoCallers();
+    const stale = (await store.acquireLease('lambda-a', 10, T0))!;
+    await store.recordSwitchStarted(stale, intentFor(stale, 0));
+    bClock.advance(1);
+    expect(await contender.acquireLease('lambda-b', 10, T0)).toBeUndefined();
+    bClock.advance(11);
+    const fresh = (await contender.acquireLease('lambda-b', 10, at(11)))!;
+    await expect(
+      store.recordSwitchDone(stale, intentFor(stale, 0), OUTCOME, at(12), announcementOf(intentFor(stale, 0))),
+    ).rejects.toThrow(FencedWriteError);
+    expect(await store.pendingAnnouncements()).toEqual([]);
+
+    const intent = intentFor(fresh, 0);
+    await contender.recordSwitchStarted(fresh, intent);
+    await contender.recordSwitchDone(fresh, intent, OUTCOME, at(13), announcementOf(intent));
+    expect(await store.pendingAnnouncements()).toEqual([announcementOf(intent)]);
+    await store.clearAnnouncement(intent.id);
+    expect(await store.pendingAnnouncements()).toEqual([]);
+  });
+
+  it('GIVEN a hand-edited outbox item WHEN the outbox is read THEN it is refused, naming the item and the field', async () => {
+    const tableName = uniqueName('control');
+    await createControlTable(db, tableName);
+    const store = storeOn(tableName);
+    await db.send(
+      new PutCommand({ TableName: tableName, Item: { pk: 'announce', sk: 'x', token: 1, body: '{"subject":""}' } }),
+    );
+    await expect(store.pendingAnnouncements()).rejects.toThrow(/switch announcement item is not valid.*audit/);
   });
 
   it('GIVEN two switches WHEN each lands THEN the epoch grows by one each time and a replay of the first is refused', async () => {
@@ -152,19 +211,21 @@ describe('DynamoControlStore (control table on moto)', () => {
     const lease = (await store.acquireLease('runbook', 60, T0))!;
     const first = intentFor(lease, 0);
     await store.recordSwitchStarted(lease, first);
-    await store.recordSwitchDone(lease, first, OUTCOME, at(2));
+    await store.recordSwitchDone(lease, first, OUTCOME, at(2), announcementOf(first));
     const back = intentFor(lease, 1, {
       id: 'failback',
       request: { targetRegion: 'us-east-1', scope: { kind: 'region' } },
       caller: 'manual-failback',
     });
     await store.recordSwitchStarted(lease, back);
-    const routing = await store.recordSwitchDone(lease, back, OUTCOME, at(3));
+    const routing = await store.recordSwitchDone(lease, back, OUTCOME, at(3), announcementOf(back));
 
     expect(routing).toMatchObject({ activeRegion: 'us-east-1', epoch: 2 });
     expect(await store.getRouting()).toMatchObject({ activeRegion: 'us-east-1', epoch: 2, lastSwitchAt: at(3) });
     expect((await store.getRouting()).recentAutoFailovers).toEqual([at(2)]);
-    await expect(store.recordSwitchDone(lease, first, OUTCOME, at(4))).rejects.toThrow(/epoch 0.*now 2/);
+    await expect(store.recordSwitchDone(lease, first, OUTCOME, at(4), announcementOf(first))).rejects.toThrow(
+      /epoch 0.*now 2/,
+    );
     expect(await store.pendingSwitch()).toBeUndefined();
   });
 
@@ -176,7 +237,7 @@ describe('DynamoControlStore (control table on moto)', () => {
       caller: 'manual-failover',
     });
     await store.recordSwitchStarted(lease, intent);
-    await store.recordSwitchDone(lease, intent, OUTCOME, at(2));
+    await store.recordSwitchDone(lease, intent, OUTCOME, at(2), announcementOf(intent));
     expect(await store.getRouting()).toMatchObject({
       activeRegion: 'us-east-1',
       tenantOverrides: { acme: 'us-west-2' },
