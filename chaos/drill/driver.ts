@@ -69,7 +69,12 @@ export interface DrillDriver extends RestoreOps {
   /** One client's resolver; `cacheAgeMs`: how far into its TTL the client's cache already is (staggered clients). */
   newResolver(cacheAgeMs?: number): Resolve;
   /** What the RTO floor is computed from, besides the drill's rate and the configuration (chaos/drill/measure/rto-floor.ts). */
-  readonly detectionDelays: { readonly evaluationDelayMs: number; readonly publishDelayMs: number };
+  readonly detectionDelays: {
+    readonly evaluationDelayMs: number;
+    readonly publishDelayMs: number;
+    /** The modelled Route 53 propagation (chaos/env/route53-propagation.ts); absent where it is real and measured. */
+    readonly route53PropagationMs?: number;
+  };
   /**
    * Takes the whole Region down (drill fault `region-outage`); returns the FIS experiment id when FIS injected it.
    * Locally nothing of the Region runs any more (LocalEnvironment.setRegionDown).

@@ -61,6 +61,7 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
     detectionDelays: {
       evaluationDelayMs: env.profile.evaluationDelayMs,
       publishDelayMs: env.profile.loadBalancer.publishDelayMs,
+      route53PropagationMs: env.profile.route53PropagationMs,
     },
     defaultProbeWindowMs: 2000,
     pollMs: 100,
