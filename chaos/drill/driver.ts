@@ -10,7 +10,7 @@ import type { ControlStore } from '../../failover/ports';
 import { DynamoControlStore } from '../../failover/state/control-table';
 import type { ControlTableRef } from '../../failover/state/drill-marker';
 import { executeSwitch, type SwitchReport, systemClock } from '../../failover/switch/execute-switch';
-import { route53SwitchFor } from '../../failover/switch/route53-switch';
+import { type Route53RecordsSwitchDeps, route53SwitchFor } from '../../failover/switch/route53-switch';
 import type { ServiceFault } from '../../infra/tenant-service/fault';
 import { HEALTH_PATH } from '../../infra/tenant-service/routes';
 import { Route53DnsClient } from '../env/dns';
@@ -128,6 +128,7 @@ export async function drillFailback(
   hostedZoneId: string,
   region: string,
   runId: string,
+  switchOptions: Pick<Route53RecordsSwitchDeps, 'inSyncPollMs'> = {},
 ): Promise<SwitchRecord | undefined> {
   const names = namesFor(config);
   // The on-call topic lives with the control table.
@@ -141,7 +142,8 @@ export async function drillFailback(
   );
   const deps = {
     store,
-    trafficSwitch: adapters.trafficSwitch,
+    // The Lambda's switch (failoverDepsFromSettings builds the same), polling for INSYNC as the caller's profile says.
+    trafficSwitch: route53SwitchFor(config, clients.route53, hostedZoneId, switchOptions),
     notifier: adapters.notifier,
     clock: systemClock,
     owner: `drill:${runId}`,

@@ -118,7 +118,10 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       if (env.replication.paused) remaining.push('replication is still paused');
       return remaining;
     },
-    failback: (region, runId) => drillFailback(config, env.clients, store, env.hostedZoneId, region, runId),
+    failback: (region, runId) =>
+      drillFailback(config, env.clients, store, env.hostedZoneId, region, runId, {
+        inSyncPollMs: env.profile.route53InSyncPollMs,
+      }),
     observedRoutingProblems: (region) =>
       observedRoutingProblems(
         {

@@ -9,6 +9,7 @@ import { namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
 import { createFailoverHandler, failoverDepsFromSettings } from '../../failover/handler/failover-handler';
+import { route53SwitchFor } from '../../failover/switch/route53-switch';
 import type { ServiceFault } from '../../infra/tenant-service/fault';
 import { RegionAlarmEvaluator } from './alarm-evaluator';
 import { CombinedLog, type CombinedLogLine, forwardingLogger } from './combined-log';
@@ -387,6 +388,10 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
           }),
           handlerClients,
         ),
+        // The Lambda's switch, polling for INSYNC at the profile's compressed interval.
+        trafficSwitch: route53SwitchFor(config, handlerClients.route53, provisioned.hostedZoneId, {
+          inSyncPollMs: profile.route53InSyncPollMs,
+        }),
         leaseWaitMs: profile.handlerLeaseWaitMs,
         logger: forwardingLogger({ serviceName: `${config.app}-failover` }, opts.handlerLogLevel ?? 'WARN', (line) =>
           combined.write(line),
