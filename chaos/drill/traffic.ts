@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Tier } from '../../failover/config/schema';
 import type { AcknowledgedWrite, RequestSample } from './measure/samples';
@@ -60,6 +61,8 @@ export class SyntheticTraffic {
     if (this.running) return;
     this.running = true;
     this.stopping = new AbortController();
+    // Every client waits on this one signal at once.
+    setMaxListeners(this.clientCount + 1, this.stopping.signal);
     for (const tenant of this.opts.tenants) {
       for (let i = 0; i < this.opts.clientsPerTenant; i++) {
         const cacheAgeMs = Math.floor(this.random() * this.opts.dnsTtlMs);
