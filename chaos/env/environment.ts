@@ -193,8 +193,9 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     stops.push(() => identity.stop());
 
     const services: Record<string, ServiceProcess> = {};
-    const startServices = () =>
-      Promise.all(
+    // Every start settles before a failure is thrown, so stop() also stops the service that was still starting.
+    const startServices = async () => {
+      const started = await Promise.allSettled(
         regions.map(async (region) => {
           const logFile = join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`);
           combined.follow(logFile, { component: 'tenant-service', region });
@@ -213,10 +214,13 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
           writeEnvState(state());
         }),
       );
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
 
     // The tenant services answer their health check without their table: they start while moto is provisioned.
     log('provisioning tables, topics, alarms, hosted zone and records; starting the tenant service in each Region');
-    // Both settle before a failure is thrown, so stop() also stops a service that was still starting.
+    // Likewise provisioning and the services.
     const [provisioning, starting] = await Promise.allSettled([
       provisionLocalResources(config, clients),
       startServices(),
