@@ -10,7 +10,7 @@ import type { ControlStore } from '../../failover/ports';
 import { DynamoControlStore } from '../../failover/state/control-table';
 import type { ControlTableRef } from '../../failover/state/drill-marker';
 import { executeSwitch, type SwitchReport, systemClock } from '../../failover/switch/execute-switch';
-import { route53SwitchFor } from '../../failover/switch/route53-switch';
+import { type Route53RecordsSwitchDeps, route53SwitchFor } from '../../failover/switch/route53-switch';
 import type { ServiceFault } from '../../infra/tenant-service/fault';
 import { HEALTH_PATH } from '../../infra/tenant-service/routes';
 import { Route53DnsClient } from '../env/dns';
@@ -69,7 +69,12 @@ export interface DrillDriver extends RestoreOps {
   /** One client's resolver; `cacheAgeMs`: how far into its TTL the client's cache already is (staggered clients). */
   newResolver(cacheAgeMs?: number): Resolve;
   /** What the RTO floor is computed from, besides the drill's rate and the configuration (chaos/drill/measure/rto-floor.ts). */
-  readonly detectionDelays: { readonly evaluationDelayMs: number; readonly publishDelayMs: number };
+  readonly detectionDelays: {
+    readonly evaluationDelayMs: number;
+    readonly publishDelayMs: number;
+    /** The modelled Route 53 propagation (chaos/env/route53-propagation.ts); absent where it is real and measured. */
+    readonly route53PropagationMs?: number;
+  };
   /**
    * Takes the whole Region down (drill fault `region-outage`); returns the FIS experiment id when FIS injected it.
    * Locally nothing of the Region runs any more (LocalEnvironment.setRegionDown).
@@ -123,6 +128,7 @@ export async function drillFailback(
   hostedZoneId: string,
   region: string,
   runId: string,
+  switchOptions: Pick<Route53RecordsSwitchDeps, 'inSyncPollMs'> = {},
 ): Promise<SwitchRecord | undefined> {
   const names = namesFor(config);
   // The on-call topic lives with the control table.
@@ -136,7 +142,8 @@ export async function drillFailback(
   );
   const deps = {
     store,
-    trafficSwitch: adapters.trafficSwitch,
+    // The Lambda's switch (failoverDepsFromSettings builds the same), polling for INSYNC as the caller's profile says.
+    trafficSwitch: route53SwitchFor(config, clients.route53, hostedZoneId, switchOptions),
     notifier: adapters.notifier,
     clock: systemClock,
     owner: `drill:${runId}`,

@@ -61,6 +61,7 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
     detectionDelays: {
       evaluationDelayMs: env.profile.evaluationDelayMs,
       publishDelayMs: env.profile.loadBalancer.publishDelayMs,
+      route53PropagationMs: env.profile.route53PropagationMs,
     },
     defaultProbeWindowMs: 2000,
     pollMs: 100,
@@ -117,7 +118,10 @@ export function localDriver(env: LocalEnvironment, owned: boolean): DrillDriver 
       if (env.replication.paused) remaining.push('replication is still paused');
       return remaining;
     },
-    failback: (region, runId) => drillFailback(config, env.clients, store, env.hostedZoneId, region, runId),
+    failback: (region, runId) =>
+      drillFailback(config, env.clients, store, env.hostedZoneId, region, runId, {
+        inSyncPollMs: env.profile.route53InSyncPollMs,
+      }),
     observedRoutingProblems: (region) =>
       observedRoutingProblems(
         {

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Tier } from '../../failover/config/schema';
 import type { AcknowledgedWrite, RequestSample } from './measure/samples';
 
@@ -43,6 +45,8 @@ export class SyntheticTraffic {
   private readonly nextSeq = new Map<string, number>();
   private running = false;
   private loops: Promise<void>[] = [];
+  /** Wakes every client waiting for its next request when the traffic stops (a request under way still finishes). */
+  private stopping = new AbortController();
   private readonly random: () => number;
 
   constructor(private readonly opts: TrafficOptions) {
@@ -56,6 +60,9 @@ export class SyntheticTraffic {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
+    // Every client waits on this one signal at once.
+    setMaxListeners(this.clientCount + 1, this.stopping.signal);
     for (const tenant of this.opts.tenants) {
       for (let i = 0; i < this.opts.clientsPerTenant; i++) {
         const cacheAgeMs = Math.floor(this.random() * this.opts.dnsTtlMs);
@@ -75,6 +82,7 @@ export class SyntheticTraffic {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     await Promise.all(this.loops);
     this.loops = [];
   }
@@ -82,11 +90,19 @@ export class SyntheticTraffic {
   private async clientLoop(tenant: TrafficTenant, client: string, resolve: Resolve): Promise<void> {
     const interval = 1000 / this.opts.ratePerClient;
     // Spread clients over the first interval so they do not fire in lockstep.
-    await sleep(this.random() * interval);
+    await this.pause(this.random() * interval);
     while (this.running) {
       const began = Date.now();
       await this.request(tenant, client, resolve);
-      await sleep(Math.max(0, interval - (Date.now() - began)));
+      await this.pause(Math.max(0, interval - (Date.now() - began)));
+    }
+  }
+
+  private async pause(ms: number): Promise<void> {
+    try {
+      await delay(ms, undefined, { signal: this.stopping.signal });
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
     }
   }
 

@@ -9,6 +9,7 @@ import { namesFor } from '../../failover/config/names';
 import { runtimeSettingsFromConfig } from '../../failover/config/runtime-settings';
 import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
 import { createFailoverHandler, failoverDepsFromSettings } from '../../failover/handler/failover-handler';
+import { route53SwitchFor } from '../../failover/switch/route53-switch';
 import type { ServiceFault } from '../../infra/tenant-service/fault';
 import { RegionAlarmEvaluator } from './alarm-evaluator';
 import { CombinedLog, type CombinedLogLine, forwardingLogger } from './combined-log';
@@ -187,39 +188,51 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       destroyAwsClients(handlerClients);
     });
 
-    log('provisioning tables, topics, alarms, hosted zone and records');
-    const provisioned: Provisioned = await provisionLocalResources(config, clients);
+    // The stand-in for Cognito: tenant tokens are short-lived RS256 ID tokens from its keys, never a shared secret.
+    const identity = await LocalIdentityProvider.start();
+    stops.push(() => identity.stop());
+
+    const services: Record<string, ServiceProcess> = {};
+    // Every start settles before a failure is thrown, so stop() also stops the service that was still starting.
+    const startServices = async () => {
+      const started = await Promise.allSettled(
+        regions.map(async (region) => {
+          const logFile = join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`);
+          combined.follow(logFile, { component: 'tenant-service', region });
+          const service = await startServiceProcess({
+            region,
+            tableName: names.dataTable,
+            awsEndpoint: motoEndpoint!,
+            token: { ...identity.policy, jwksUrl: identity.jwksUrl },
+            adminToken,
+            logFile,
+            startTimeoutMs: profile.startTimeoutMs,
+          });
+          services[region] = service;
+          stops.push(() => service.stop());
+          processes.push({ pid: service.pid, role: 'tenant-service', region });
+          writeEnvState(state());
+        }),
+      );
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
+
+    // The tenant services answer their health check without their table: they start while moto is provisioned.
+    log('provisioning tables, topics, alarms, hosted zone and records; starting the tenant service in each Region');
+    // Likewise provisioning and the services.
+    const [provisioning, starting] = await Promise.allSettled([
+      provisionLocalResources(config, clients),
+      startServices(),
+    ]);
+    if (provisioning.status === 'rejected') throw provisioning.reason;
+    if (starting.status === 'rejected') throw starting.reason;
+    const provisioned: Provisioned = provisioning.value;
     // moto makes Route 53 changes INSYNC and visible at once: from here on (the zone as deployed has long propagated),
     // the switch and the resolvers see each change propagate.
     const propagation = new Route53Propagation({ delayMs: profile.route53PropagationMs });
     propagation.attach(clients.route53);
     propagation.attach(handlerClients.route53);
-
-    // The stand-in for Cognito: tenant tokens are short-lived RS256 ID tokens from its keys, never a shared secret.
-    const identity = await LocalIdentityProvider.start();
-    stops.push(() => identity.stop());
-
-    log('starting the tenant service in each Region');
-    const services: Record<string, ServiceProcess> = {};
-    await Promise.all(
-      regions.map(async (region) => {
-        const logFile = join(ENV_STATE_DIR, 'logs', `${id}-tenant-service-${region}.log`);
-        combined.follow(logFile, { component: 'tenant-service', region });
-        const service = await startServiceProcess({
-          region,
-          tableName: names.dataTable,
-          awsEndpoint: motoEndpoint!,
-          token: { ...identity.policy, jwksUrl: identity.jwksUrl },
-          adminToken,
-          logFile,
-          startTimeoutMs: profile.startTimeoutMs,
-        });
-        services[region] = service;
-        stops.push(() => service.stop());
-        processes.push({ pid: service.pid, role: 'tenant-service', region });
-        writeEnvState(state());
-      }),
-    );
 
     const loadBalancers: Record<string, LocalLoadBalancer> = {};
     for (const region of regions) {
@@ -377,6 +390,23 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       stop,
     };
 
+    // Outside-in: each Region probed from its peer, published into the peer's CloudWatch (chaos/env/prober.ts).
+    const prober = new RegionProber({
+      config,
+      cloudwatch: clients.cloudwatch,
+      dns: () => env.dnsClient(),
+      periodSeconds: config.detection.periodSeconds,
+      timeoutMs: profile.prober.timeoutMs,
+      regionDown: (region) => canariesDown.has(region),
+      onError: onError('prober'),
+    });
+    prober.start();
+    stops.push(() => prober.stop());
+    // The probe alarm treats missing data as breaching: evaluate it only once the probes have filled its range, as
+    // on AWS the canaries must have run before the alarm's actions mean anything (infra/README.md, "Deploying"). The
+    // handler, SNS delivery and on-call inbox are set up meanwhile.
+    const probeRangeMs = config.detection.evaluationPeriods * config.detection.periodSeconds * 1000;
+    const probeRangeFilled = new Promise((r) => setTimeout(r, probeRangeMs + profile.evaluationDelayMs));
     const handler =
       opts.handler?.(env) ??
       createFailoverHandler({
@@ -387,6 +417,10 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
           }),
           handlerClients,
         ),
+        // The Lambda's switch, polling for INSYNC at the profile's compressed interval.
+        trafficSwitch: route53SwitchFor(config, handlerClients.route53, provisioned.hostedZoneId, {
+          inSyncPollMs: profile.route53InSyncPollMs,
+        }),
         leaseWaitMs: profile.handlerLeaseWaitMs,
         logger: forwardingLogger({ serviceName: `${config.app}-failover` }, opts.handlerLogLevel ?? 'WARN', (line) =>
           combined.write(line),
@@ -441,22 +475,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     stops.push(() => inbox.stop());
     for (const region of regions) await inbox.subscribe(clients.sns[region]!, provisioned.oncallTopicArns[region]!);
 
-    // Outside-in: each Region probed from its peer, published into the peer's CloudWatch (chaos/env/prober.ts).
-    const prober = new RegionProber({
-      config,
-      cloudwatch: clients.cloudwatch,
-      dns: () => env.dnsClient(),
-      periodSeconds: config.detection.periodSeconds,
-      timeoutMs: profile.prober.timeoutMs,
-      regionDown: (region) => canariesDown.has(region),
-      onError: onError('prober'),
-    });
-    prober.start();
-    stops.push(() => prober.stop());
-    // The probe alarm treats missing data as breaching: evaluate it only once the probes have filled its range, as
-    // on AWS the canaries must have run before the alarm's actions mean anything (infra/README.md, "Deploying").
-    const probeRangeMs = config.detection.evaluationPeriods * config.detection.periodSeconds * 1000;
-    await new Promise((r) => setTimeout(r, probeRangeMs + profile.evaluationDelayMs));
+    await probeRangeFilled;
     const accountId = provisioned.oncallTopicArn.split(':')[4] ?? '123456789012';
     startEvaluator = async (region: string) => {
       const evaluator = new RegionAlarmEvaluator({

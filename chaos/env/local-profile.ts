@@ -30,6 +30,8 @@ export interface LocalProfile {
    * "generally within 60 seconds", compressed as the alarm period is (60 s → `detection.periodSeconds`).
    */
   readonly route53PropagationMs: number;
+  /** The switch's first wait between GetChange polls (1 s on AWS against ~60 s of propagation), compressed with it. */
+  readonly route53InSyncPollMs: number;
   /** Overrides parts of config.policy so a drill sees cooldowns and health windows in seconds. */
   readonly policy: Pick<
     RegionFlipConfig['policy'],
@@ -92,6 +94,7 @@ export const LOCAL_PROFILE: LocalProfile = {
   },
   dnsTtlSeconds: 2,
   route53PropagationMs: 1000,
+  route53InSyncPollMs: 50,
   policy: { cooldownSeconds: 30, targetHealthySeconds: 2, leaseSeconds: 10, windowSeconds: 600 },
   loadBalancer: {
     healthCheckIntervalMs: 300,

@@ -18,12 +18,20 @@ export interface DrillBench {
   readonly rpoLostWrites: number;
 }
 
+export interface DrillBenchOptions {
+  /**
+   * A moto server already running (warm: the drill does not start one). It is reset after the drill, so the next one
+   * provisions the same names into an empty moto.
+   */
+  readonly motoEndpoint?: string;
+}
+
 /**
- * The full local Region-outage drill, as `npm run drill` runs it (its own moto, environment, traffic, rollback,
- * reports), with the RTO's floor range: what detection (M of N on the period grid) and DNS (TTL, independent client
- * caches) cost before the failover's own work.
+ * The full local Region-outage drill, as `npm run drill` runs it (environment, traffic, rollback, reports; its own moto
+ * unless given one), with the RTO's floor range: what detection (M of N on the period grid) and DNS (Route 53
+ * propagation, TTL, independent client caches) cost before the failover's own work.
  */
-export async function benchDrill(): Promise<DrillBench> {
+export async function benchDrill(opts: DrillBenchOptions = {}): Promise<DrillBench> {
   const file = resolve(__dirname, '../../chaos/drills/region-outage.yaml');
   const config = loadConfig();
   const reports = mkdtempSync(join(tmpdir(), 'drill-bench-'));
@@ -36,7 +44,10 @@ export async function benchDrill(): Promise<DrillBench> {
       target: 'local',
       reportBase: reports,
       driver: async () => {
-        env = await startLocalEnvironment({ config });
+        env = await startLocalEnvironment({
+          config,
+          ...(opts.motoEndpoint ? { motoEndpoint: opts.motoEndpoint } : {}),
+        });
         return localDriver(env, true);
       },
     });
@@ -71,7 +82,15 @@ export async function benchDrill(): Promise<DrillBench> {
   } finally {
     await env?.stop();
     rmSync(reports, { recursive: true, force: true });
+    if (opts.motoEndpoint) await resetMoto(opts.motoEndpoint);
   }
+}
+
+/** moto's own reset (POST /moto-api/reset): every resource of every Region gone, the process kept. */
+export async function resetMoto(endpoint: string): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`resetting moto at ${endpoint} failed: HTTP ${res.status}; restart the bench`);
 }
 
 if (require.main === module) {

@@ -208,6 +208,7 @@ describe('reports people want to read', () => {
       datapointsToAlarm: 2,
       evaluationDelayMs: 300,
       publishDelayMs: 50,
+      route53PropagationMs: 0,
       dnsTtlMs: 2000,
       requestIntervalMs: 750,
     },

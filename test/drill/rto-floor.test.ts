@@ -17,19 +17,20 @@ const sample = (client: string, endedAt: number, region: string | undefined, ok 
 });
 
 describe('RTO floor', () => {
-  it('GIVEN the local profile (M=2 of 1 s periods, 300 ms evaluation delay, 50 ms publish delay, TTL 2 s, 4 req/s) WHEN the floor is computed THEN it is [1.3 s, 5.6 s]', () => {
+  it('GIVEN the local profile (M=2 of 1 s periods, 300 ms evaluation delay, 50 ms publish delay, 1 s Route 53 propagation, TTL 2 s, 4 req/s) WHEN the floor is computed THEN it is [2.3 s, 6.6 s]', () => {
     const floor = rtoFloor({
       periodMs: LOCAL_PROFILE.detection.periodSeconds * 1000,
       datapointsToAlarm: LOCAL_PROFILE.detection.datapointsToAlarm,
       evaluationDelayMs: LOCAL_PROFILE.evaluationDelayMs,
       publishDelayMs: LOCAL_PROFILE.loadBalancer.publishDelayMs,
+      route53PropagationMs: LOCAL_PROFILE.route53PropagationMs,
       dnsTtlMs: LOCAL_PROFILE.dnsTtlSeconds * 1000,
       requestIntervalMs: 1000 / LOCAL_PROFILE.traffic.requestsPerSecondPerTenant,
     });
-    expect([floor.bestMs, floor.worstMs]).toEqual([1300, 5600]);
-    expect(rtoFloorPosition(1299, floor)).toBe('below-floor');
-    expect(rtoFloorPosition(5600, floor)).toBe('within-floor');
-    expect(describeRtoFloor(7000, floor)).toContain('1.40 s above the worst case');
+    expect([floor.bestMs, floor.worstMs]).toEqual([2300, 6600]);
+    expect(rtoFloorPosition(2299, floor)).toBe('below-floor');
+    expect(rtoFloorPosition(6600, floor)).toBe('within-floor');
+    expect(describeRtoFloor(8000, floor)).toContain('1.40 s above the worst case');
   });
 
   it('GIVEN a bad input WHEN the floor is computed THEN the error names it', () => {
@@ -38,6 +39,7 @@ describe('RTO floor', () => {
       datapointsToAlarm: 2,
       evaluationDelayMs: 0,
       publishDelayMs: 0,
+      route53PropagationMs: 0,
       dnsTtlMs: 0,
       requestIntervalMs: 1,
     };
@@ -45,6 +47,9 @@ describe('RTO floor', () => {
       /dnsTtlMs must be a finite number >= 0 \(got NaN\)/,
     );
     expect(() => rtoFloor({ ...ok, datapointsToAlarm: 0 })).toThrow(/datapointsToAlarm must be >= 1/);
+    expect(() => rtoFloor({ ...ok, route53PropagationMs: -1 })).toThrow(
+      /route53PropagationMs must be a finite number >= 0 \(got -1\)/,
+    );
   });
 });
 
@@ -81,6 +86,7 @@ describe('RTO against its floor (fast-check over generated drills)', () => {
           ttlMs: fc.integer({ min: 0, max: 3000 }),
           intervalMs: fc.integer({ min: 50, max: 500 }),
           switchMs: fc.integer({ min: 0, max: 3000 }),
+          propagationMs: fc.integer({ min: 0, max: 2000 }),
           tenants: fc.array(
             fc.array(
               fc.record({
@@ -103,6 +109,8 @@ describe('RTO against its floor (fast-check over generated drills)', () => {
           const firstBreachEnd = d.containingPeriodBreaches ? containingEnd : containingEnd + P;
           const alarmAt = firstBreachEnd + (d.m - 1) * P + d.evaluationDelayMs;
           const dnsInSyncAt = alarmAt + d.switchMs;
+          // Resolvers keep the old answer until the change has propagated (chaos/env/route53-propagation.ts).
+          const propagatedAt = dnsInSyncAt + d.propagationMs;
           const samples: RequestSample[] = [];
           const tenantIds: string[] = [];
           d.tenants.forEach((clients, ti) => {
@@ -114,12 +122,12 @@ describe('RTO against its floor (fast-check over generated drills)', () => {
               let answer = 'A';
               for (
                 let t = faultAt - 5000 + c.offset * d.intervalMs;
-                t < dnsInSyncAt + 3 * d.ttlMs + 10 * d.intervalMs + 2000;
+                t < propagatedAt + 3 * d.ttlMs + 10 * d.intervalMs + 2000;
                 t += d.intervalMs
               ) {
                 if (t >= resolvedAt + d.ttlMs) {
                   resolvedAt = t;
-                  answer = t >= dnsInSyncAt ? 'B' : 'A';
+                  answer = t >= propagatedAt ? 'B' : 'A';
                 }
                 const end = t + 5;
                 samples.push(sample(`${tenant}#${ci}`, end, answer, answer === 'B' || end < faultAt));
@@ -137,6 +145,7 @@ describe('RTO against its floor (fast-check over generated drills)', () => {
             datapointsToAlarm: d.m,
             evaluationDelayMs: d.evaluationDelayMs,
             publishDelayMs: 0,
+            route53PropagationMs: d.propagationMs,
             dnsTtlMs: d.ttlMs,
             requestIntervalMs: d.intervalMs,
           });

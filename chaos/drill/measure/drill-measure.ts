@@ -85,6 +85,7 @@ export async function measureDrill(
       datapointsToAlarm: config.detection.datapointsToAlarm,
       evaluationDelayMs: driver.detectionDelays.evaluationDelayMs,
       publishDelayMs: driver.detectionDelays.publishDelayMs,
+      route53PropagationMs: driver.detectionDelays.route53PropagationMs ?? 0,
       dnsTtlMs: config.dns.ttlSeconds * 1000,
       requestIntervalMs: 1000 / traffic.ratePerClient,
     });
