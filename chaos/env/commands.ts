@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EXIT } from '../../failover/cli/exit-codes';
 import { loadConfig } from '../../failover/config/load';
 import { cleanupEnvironments } from './env-state';
 import { startLocalEnvironment } from './environment';
@@ -41,16 +42,15 @@ export function registerEnvCommands(program: Command): void {
         'Ctrl-C stops everything; `regionflip env down` stops leftovers of a crashed run.',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`env: ${signal}: stopping\n`);
-          resolve();
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+      const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
       });
+      process.stderr.write(`env: ${signal}: stopping\n`);
       await local.stop();
       process.stderr.write(`env: stopped; the run's combined log: ${local.combinedLogFile}\n`);
+      // Stopped by a signal, as the exit-code table says: 130 for Ctrl-C, 143 for SIGTERM (not 0: it did not finish).
+      process.exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
     });
 
   env
