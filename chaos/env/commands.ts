@@ -15,6 +15,12 @@ export function registerEnvCommands(program: Command): void {
     .description('start the local environment, print its endpoints, and keep it running until Ctrl-C')
     .action(async () => {
       const config = loadConfig(program.opts<{ config?: string }>().config);
+      // Listening from the start: a Ctrl-C while it starts lets the start finish and then stops everything it started,
+      // instead of Node's default exit leaving moto and the services running.
+      const signalled = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
       const leftovers = await cleanupEnvironments({ orphansOnly: true });
       if (leftovers.killed.length > 0) {
         process.stderr.write(`stopped ${leftovers.killed.length} process(es) left by a crashed environment\n`);
@@ -42,10 +48,7 @@ export function registerEnvCommands(program: Command): void {
         'Ctrl-C stops everything; `regionflip env down` stops leftovers of a crashed run.',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      });
+      const signal = await signalled;
       process.stderr.write(`env: ${signal}: stopping\n`);
       await local.stop();
       process.stderr.write(`env: stopped; the run's combined log: ${local.combinedLogFile}\n`);

@@ -64,4 +64,34 @@ describe('env up (a real process, a real signal)', () => {
       expect(existsSync(file)).toBe(false);
     },
   );
+
+  it('GIVEN env up is still starting WHEN it gets SIGINT THEN it finishes starting, stops everything and exits 130', async () => {
+    const child = spawn(process.execPath, [CLI, '-c', configFile, 'env', 'up'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      // Its first progress line: moto is up, the rest is still starting.
+      await waitFor('env up to start starting', () => (err.includes('env: ') ? true : undefined), 60_000);
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw new Error(`${(e as Error).message}; stdout: ${out}; stderr: ${err}`);
+    }
+    expect(out).toBe('');
+    child.kill('SIGINT');
+    const code = await exited;
+    const id = /RegionFlip local environment (\S+)/.exec(out)?.[1];
+    expect({ code, started: id !== undefined, stopped: err.includes('env: stopped') }).toEqual({
+      code: EXIT.sigint,
+      started: true,
+      stopped: true,
+    });
+    expect(existsSync(stateFile(id!))).toBe(false);
+  });
 });
