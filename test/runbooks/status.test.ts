@@ -203,6 +203,36 @@ describe('status against moto', () => {
     expect(formatStatus(report)).toContain('us-east-1 -> us-west-2    no figure: no ReplicationLatency datapoint');
   });
 
+  it('GIVEN SNS and the replication figures cannot be read WHEN status THEN both say UNKNOWN with the reason and the rest of the screen is there', async () => {
+    const refused = Object.assign(new Error('User is not authorized to perform: SNS:ListSubscriptionsByTopic'), {
+      name: 'AuthorizationError',
+    });
+    const report = await gatherStatus({
+      config: dep.config,
+      route53: dep.clients.route53,
+      hostedZoneId: dep.hostedZoneId,
+      store: dep.ctx.store,
+      health: dep.ctx.health,
+      activeDrill: dep.ctx.activeDrill,
+      unfinishedRuns: () => dep.ctx.progress.unfinished(),
+      lastDrill: () => undefined,
+      replicationLag: { read: () => Promise.reject(new Error('the local replication model answered 500')) },
+      maxReplicationLagMs: 5000,
+      oncallRoute: { read: () => Promise.reject(refused) },
+      now: new Date(),
+    });
+
+    expect({ ok: report.ok, replication: report.replication, oncall: report.oncall }).toEqual({
+      ok: true,
+      replication: { maxLagMs: 5000, samples: [], error: 'the local replication model answered 500' },
+      oncall: { error: 'User is not authorized to perform: SNS:ListSubscriptionsByTopic' },
+    });
+    const text = formatStatus(report);
+    expect(text).toContain('  UNKNOWN: the local replication model answered 500');
+    expect(text).toContain('on-call pages: UNKNOWN (User is not authorized to perform: SNS:ListSubscriptionsByTopic)');
+    expect(text).toMatch(new RegExp(`basic\\s+${PRIMARY} \\(primary\\)`));
+  });
+
   it('GIVEN the on-call topic WHEN its only subscription is removed THEN status says nobody is paged; before, it names where pages go', async () => {
     const before = await statusOf(dep);
     expect(before.oncall.route?.destinations).toEqual([{ protocol: 'email', endpoint: ONCALL_EMAIL, confirmed: true }]);
