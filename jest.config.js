@@ -51,6 +51,7 @@ const drill = [
 const e2e = [
   '/test/env/(dns|environment\\.e2e|load-balancer|outage-region-dark|probe-outage|replication|route53-propagation|sns-delivery)\\.test\\.ts$',
   '/test/runbooks/(failback-local-env|runbook-walk)\\.test\\.ts$',
+  '/test/cli/env-up-signal\\.test\\.ts$',
 ];
 
 const common = {

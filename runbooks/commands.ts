@@ -286,48 +286,62 @@ export function registerRunbookCommands(program: Command, ports: RunbookPorts): 
       program
         .command('status')
         .description('Which Region serves each tier and premium tenant, alarms, automation, last switches')
-        .option('--watch [seconds]', 'redraw every N seconds (default 2) until Ctrl-C', positiveInt('--watch')),
+        .option('--watch [seconds]', 'redraw every N seconds (default 2) until Ctrl-C', positiveInt('--watch'))
+        .option(
+          '--max-replication-lag <ms>',
+          'replication lag above this is a problem (as the switch precheck replication-drained counts it)',
+          positiveInt('--max-replication-lag'),
+          DEFAULT_MAX_REPLICATION_LAG_MS,
+        ),
     ),
-  ).action(async (flags: { output?: string; json?: boolean; watch?: number | true }, cmd: Command) => {
-    const seconds = flags.watch === true ? DEFAULT_WATCH_SECONDS : flags.watch;
-    if (seconds !== undefined && seconds < 1) {
-      throw new RunbookUsageError(`--watch ${seconds}: redraw every 1 second or more`);
-    }
-    const ctx = await open(cmd);
-    const json = wantsJson(flags);
-    const colour = !json && process.stdout.isTTY === true && process.stdout.hasColors();
-    const draw = async () => {
-      const report = await gatherStatus({
-        config: ctx.config,
-        route53: ctx.clients.route53,
-        hostedZoneId: ctx.hostedZoneId,
-        store: ctx.store,
-        health: ctx.health,
-        activeDrill: ctx.activeDrill,
-        unfinishedRuns: () => ctx.progress.unfinished(),
-        lastDrill: ports.lastDrill,
-        now: new Date(),
-      });
-      return { report, text: json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, { colour }) };
-    };
-    if (seconds === undefined) {
-      const { report, text } = await draw();
-      process.stdout.write(text);
-      // Scripts and pagers can act on it: something in `problems` needs a human.
-      if (!report.ok) process.exitCode = EXIT.needsHuman;
-      return;
-    }
-    // Ctrl-C is how a watch ends: finish the redraw under way, then exit as interrupted (130).
-    const stopped = new AbortController();
-    process.once('SIGINT', () => stopped.abort());
-    while (!stopped.signal.aborted) {
-      const { text } = await draw();
-      // On a terminal, redraw in place (clear, home); piped, each redraw follows the last.
-      process.stdout.write(process.stdout.isTTY && !json ? `\x1b[2J\x1b[H${text}` : text);
-      await setTimeout(seconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined);
-    }
-    process.exitCode = EXIT.sigint;
-  });
+  ).action(
+    async (
+      flags: { output?: string; json?: boolean; watch?: number | true; maxReplicationLag: number },
+      cmd: Command,
+    ) => {
+      const seconds = flags.watch === true ? DEFAULT_WATCH_SECONDS : flags.watch;
+      if (seconds !== undefined && seconds < 1) {
+        throw new RunbookUsageError(`--watch ${seconds}: redraw every 1 second or more`);
+      }
+      const ctx = await open(cmd);
+      const json = wantsJson(flags);
+      const colour = !json && process.stdout.isTTY === true && process.stdout.hasColors();
+      const draw = async () => {
+        const report = await gatherStatus({
+          config: ctx.config,
+          route53: ctx.clients.route53,
+          hostedZoneId: ctx.hostedZoneId,
+          store: ctx.store,
+          health: ctx.health,
+          activeDrill: ctx.activeDrill,
+          unfinishedRuns: () => ctx.progress.unfinished(),
+          lastDrill: ports.lastDrill,
+          replicationLag: ctx.replicationLag,
+          maxReplicationLagMs: flags.maxReplicationLag,
+          oncallRoute: ctx.oncallRoute,
+          now: new Date(),
+        });
+        return { report, text: json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, { colour }) };
+      };
+      if (seconds === undefined) {
+        const { report, text } = await draw();
+        process.stdout.write(text);
+        // Scripts and pagers can act on it: something in `problems` needs a human.
+        if (!report.ok) process.exitCode = EXIT.needsHuman;
+        return;
+      }
+      // Ctrl-C is how a watch ends: finish the redraw under way, then exit as interrupted (130).
+      const stopped = new AbortController();
+      process.once('SIGINT', () => stopped.abort());
+      while (!stopped.signal.aborted) {
+        const { text } = await draw();
+        // On a terminal, redraw in place (clear, home); piped, each redraw follows the last.
+        process.stdout.write(process.stdout.isTTY && !json ? `\x1b[2J\x1b[H${text}` : text);
+        await setTimeout(seconds * 1000, undefined, { signal: stopped.signal }).catch(() => undefined);
+      }
+      process.exitCode = EXIT.sigint;
+    },
+  );
 
   registerRunsCommands(program, open);
   registerCheckCommands(program, open);

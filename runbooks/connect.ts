@@ -9,8 +9,14 @@ import { findOncallTopicArn, SnsNotifier } from '../failover/notify/sns-notifier
 import type { ControlStore, HealthReader, Notifier, TrafficSwitch } from '../failover/ports';
 import { activeDrill, type ControlTableRef, type DrillMarker } from '../failover/state/drill-marker';
 import { findHostedZoneId } from '../failover/switch/records';
-import { DnsTenantResolver, SnsSubscriptionsInbox } from './aws-deployment';
-import type { LocalDeploymentLocator, OncallInbox, TenantResolver } from './ports';
+import { CloudWatchReplicationLag, DnsTenantResolver, SnsOncallRoute, SnsSubscriptionsInbox } from './aws-deployment';
+import type {
+  LocalDeploymentLocator,
+  OncallInbox,
+  OncallRouteReader,
+  ReplicationLagReader,
+  TenantResolver,
+} from './ports';
 import { DynamoRunbookProgressStore, type RunbookProgressStore } from './progress';
 import { type ReplicationCheck, SentinelReplicationCheck } from './replication-check';
 import { DnsServedByProbe, type ServedByProbe } from './served-by-probe';
@@ -49,6 +55,10 @@ export interface RunbookContext {
   readonly probe: ServedByProbe;
   /** What on-call received (locally) or where the on-call topic delivers (AWS). */
   readonly inbox: OncallInbox;
+  /** Where the on-call topic delivers (its subscriptions, read from SNS: moto locally). */
+  readonly oncallRoute: OncallRouteReader;
+  /** Replication lag per direction (the local model, or CloudWatch's ReplicationLatency). */
+  readonly replicationLag: ReplicationLagReader;
   readonly activeDrill: (now: Date) => Promise<DrillMarker | undefined>;
 }
 
@@ -76,6 +86,8 @@ export interface ContextInputs {
   readonly oncallTopic: OncallTopic;
   readonly probe: ServedByProbe;
   readonly inbox: OncallInbox;
+  readonly oncallRoute: OncallRouteReader;
+  readonly replicationLag: ReplicationLagReader;
 }
 
 /** Finds the topic once, on the first notification, then publishes through the Lambda's own notifier. */
@@ -121,6 +133,8 @@ export function buildRunbookContext(inputs: ContextInputs): RunbookContext {
     replication: new SentinelReplicationCheck(clients.dynamodb, names.dataTable),
     probe: inputs.probe,
     inbox: inputs.inbox,
+    oncallRoute: inputs.oncallRoute,
+    replicationLag: inputs.replicationLag,
     activeDrill: (now) => activeDrill(controlTable, now),
   };
 }
@@ -160,6 +174,7 @@ export async function connect(opts: ConnectOptions, locateLocal: LocalDeployment
   const resolver: () => TenantResolver = local
     ? () => local.resolver(clients.route53)
     : () => new DnsTenantResolver(regions);
+  const oncallRoute = new SnsOncallRoute(sns, typeof oncallTopic === 'string' ? async () => oncallTopic : oncallTopic);
   return buildRunbookContext({
     target: opts.target,
     config,
@@ -168,8 +183,13 @@ export async function connect(opts: ConnectOptions, locateLocal: LocalDeployment
     controlRegion,
     oncallTopic,
     probe: new DnsServedByProbe(resolver),
-    inbox:
-      local?.inbox ??
-      new SnsSubscriptionsInbox(sns, typeof oncallTopic === 'string' ? async () => oncallTopic : oncallTopic),
+    inbox: local?.inbox ?? new SnsSubscriptionsInbox(oncallRoute),
+    oncallRoute,
+    replicationLag:
+      local?.replicationLag ??
+      new CloudWatchReplicationLag(clients.cloudwatch, namesFor(config).dataTable, [
+        config.regions.primary,
+        config.regions.secondary,
+      ]),
   });
 }

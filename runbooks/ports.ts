@@ -43,6 +43,44 @@ export interface OncallInbox {
   received(): Promise<OncallReceived>;
 }
 
+/** One subscription of the on-call topic: where its pages go. */
+export interface OncallDestination {
+  readonly protocol: string;
+  readonly endpoint: string;
+  /** False while the subscription waits for its confirmation: SNS delivers nothing to it until then. */
+  readonly confirmed: boolean;
+}
+
+/** The on-call topic and every place it delivers to, as SNS reports them (ListSubscriptionsByTopic). */
+export interface OncallRoute {
+  readonly topicArn: string;
+  readonly destinations: readonly OncallDestination[];
+}
+
+export interface OncallRouteReader {
+  read(): Promise<OncallRoute>;
+}
+
+/** Replication lag of the tenant data table from one Region's replica into the other's. */
+export interface ReplicationLagSample {
+  readonly sourceRegion: string;
+  readonly receivingRegion: string;
+  /** Undefined when there is no figure (no datapoint in the window asked, or the model did not answer: `detail`). */
+  readonly lagMs?: number;
+  /** When the figure was measured (the datapoint's time on AWS; the moment asked, locally). */
+  readonly at?: string;
+  /** Why there is no figure, or where it comes from. */
+  readonly detail?: string;
+}
+
+/**
+ * Reads replication lag per direction: locally from the environment's replication model, on AWS from CloudWatch's
+ * `ReplicationLatency` of the global table (per source and receiving Region).
+ */
+export interface ReplicationLagReader {
+  read(now: Date): Promise<readonly ReplicationLagSample[]>;
+}
+
 /** A running local deployment, as the runbook commands reach it. */
 export interface LocalDeployment {
   readonly id: string;
@@ -53,6 +91,8 @@ export interface LocalDeployment {
   /** A resolver over the deployment's DNS model, reading the Route 53 records through `route53`. */
   resolver(route53: Route53Client): TenantResolver;
   readonly inbox: OncallInbox;
+  /** Replication lag from the environment's replication model (it runs in the `env up` process). */
+  readonly replicationLag: ReplicationLagReader;
 }
 
 /** Finds the running local deployment, or throws an error that says how to start one. */

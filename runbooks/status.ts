@@ -7,7 +7,14 @@ import type { DrillMarker } from '../failover/state/drill-marker';
 import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/records';
 import { listPageOf, listZoneRecords } from '../failover/switch/zone-reader';
 import { SWITCH_RUNBOOK_STEPS } from './definitions/types';
-import type { LastDrill, LastDrillReader } from './ports';
+import type {
+  LastDrill,
+  LastDrillReader,
+  OncallRoute,
+  OncallRouteReader,
+  ReplicationLagReader,
+  ReplicationLagSample,
+} from './ports';
 import type { RunbookRun } from './progress';
 import { formatAge } from './runs';
 
@@ -26,6 +33,10 @@ export interface StatusDeps {
   readonly activeDrill: (now: Date) => Promise<DrillMarker | undefined>;
   readonly unfinishedRuns: () => Promise<RunbookRun[]>;
   readonly lastDrill: LastDrillReader;
+  readonly replicationLag: ReplicationLagReader;
+  /** Replication lag above this is a problem: a failover now would lose more than that window of writes. */
+  readonly maxReplicationLagMs: number;
+  readonly oncallRoute: OncallRouteReader;
   readonly now: Date;
 }
 
@@ -39,6 +50,16 @@ export interface TrafficLine {
   /** What the control table says. */
   readonly expectedRegion: string;
   readonly tenants: number;
+}
+
+interface ReplicationRead {
+  readonly samples: readonly ReplicationLagSample[];
+  readonly error?: string;
+}
+
+interface OncallRead {
+  readonly route?: OncallRoute;
+  readonly error?: string;
 }
 
 export interface StatusReport {
@@ -75,6 +96,10 @@ export interface StatusReport {
   /** The last drill run from this checkout (its journal), with its verdict. */
   readonly lastDrill?: LastDrill;
   readonly lastSwitches: readonly AuditEntry[];
+  /** Replication lag per direction; `error` when it could not be read (shown, not a problem by itself). */
+  readonly replication: ReplicationRead & { readonly maxLagMs: number };
+  /** Where on-call is paged (the on-call topic's subscriptions); `error` when SNS could not be read. */
+  readonly oncall: OncallRead;
   /** Records and control table disagree, a switch is unfinished: things a human should look at. */
   readonly warnings: readonly string[];
 }
@@ -93,7 +118,9 @@ async function readRoutingRecords(route53: Route53Client, hostedZoneId: string, 
 export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
   const { config, now } = deps;
   const regions = [config.regions.primary, config.regions.secondary];
-  const [records, routing, pending, health, drill, audit, runs] = await Promise.all([
+  // A figure that cannot be read is shown with the reason; it does not hide the rest of the screen.
+  const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  const [records, routing, pending, health, drill, audit, runs, replication, oncall] = await Promise.all([
     readRoutingRecords(deps.route53, deps.hostedZoneId, config.dns.zoneName),
     deps.store.getRouting(),
     deps.store.pendingSwitch(),
@@ -101,6 +128,14 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
     deps.activeDrill(now),
     deps.store.listAudit(50),
     deps.unfinishedRuns(),
+    deps.replicationLag.read(now).then(
+      (samples): ReplicationRead => ({ samples }),
+      (err: unknown): ReplicationRead => ({ samples: [], error: errorText(err) }),
+    ),
+    deps.oncallRoute.read().then(
+      (route): OncallRead => ({ route }),
+      (err: unknown): OncallRead => ({ error: errorText(err) }),
+    ),
   ]);
   const lastDrill = deps.lastDrill();
   const zone = config.dns.zoneName;
@@ -171,6 +206,18 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
       : [
           `automatic failover is DISABLED${routing.automation.reason ? ` (${routing.automation.reason})` : ''}: \`automation enable --reason "<why>"\` when that is over`,
         ]),
+    ...replication.samples
+      .filter((r) => r.lagMs !== undefined && r.lagMs > deps.maxReplicationLagMs)
+      .map(
+        (r) =>
+          `replication ${r.sourceRegion} -> ${r.receivingRegion} is ${formatMs(r.lagMs!)} behind (more than ${formatMs(deps.maxReplicationLagMs)}): ` +
+          `a switch to ${r.receivingRegion} now loses the writes of that window; the switch runbooks refuse it (precheck replication-drained)`,
+      ),
+    ...(oncall.route && !oncall.route.destinations.some((d) => d.confirmed)
+      ? [
+          `nobody is paged: the on-call topic ${oncall.route.topicArn} has no confirmed subscription; subscribe on-call (and confirm it)`,
+        ]
+      : []),
     ...warnings,
   ];
   const { policy } = config;
@@ -215,8 +262,14 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
     lastSwitches: audit
       .filter((e) => e.request !== undefined && e.outcome !== 'refused' && e.outcome !== 'verified')
       .slice(0, LAST_SWITCHES),
+    replication: { maxLagMs: deps.maxReplicationLagMs, ...replication },
+    oncall,
     warnings,
   };
+}
+
+function formatMs(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms)} ms` : formatAge(ms);
 }
 
 function describeAutomation(a: AutomationState): string {
@@ -302,6 +355,29 @@ export function formatStatus(report: StatusReport, style: StatusStyle = { colour
         ? `last drill: ${d.verdict === 'passed' ? good('PASSED') : d.verdict === 'failed' ? bad('FAILED') : 'RUNNING'} "${d.title}" ` +
           `(${d.file}), started ${ago(d.startedAt)}; journal ${d.journal}`
         : 'last drill: none run from this checkout',
+  );
+  lines.push('', `replication (tenant data; a problem above ${formatMs(report.replication.maxLagMs)})`);
+  if (report.replication.error) lines.push(`  ${bad('UNKNOWN')}: ${report.replication.error}`);
+  for (const r of report.replication.samples) {
+    const pair = `${r.sourceRegion} -> ${r.receivingRegion}`.padEnd(24);
+    const figure =
+      r.lagMs === undefined
+        ? `no figure: ${r.detail ?? 'unknown'}`
+        : `${r.lagMs > report.replication.maxLagMs ? bad(formatMs(r.lagMs)) : good(formatMs(r.lagMs))}` +
+          `${r.at ? `, measured ${ago(r.at)}` : ''}${r.detail ? `  (${r.detail})` : ''}`;
+    lines.push(`  ${pair}  ${figure}`);
+  }
+  const { route, error } = report.oncall;
+  lines.push(
+    route
+      ? `on-call pages: ${route.topicArn} -> ${
+          route.destinations.length === 0
+            ? bad('NOBODY (no subscription)')
+            : route.destinations
+                .map((d) => `${d.protocol} ${d.endpoint}${d.confirmed ? '' : ` ${bad('(PENDING CONFIRMATION)')}`}`)
+                .join(', ')
+        }`
+      : `on-call pages: ${bad('UNKNOWN')} (${error})`,
   );
   lines.push('', 'last switches');
   if (report.lastSwitches.length === 0) lines.push('  none');

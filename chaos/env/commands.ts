@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { EXIT } from '../../failover/cli/exit-codes';
 import { loadConfig } from '../../failover/config/load';
 import { cleanupEnvironments } from './env-state';
 import { startLocalEnvironment } from './environment';
@@ -14,6 +15,12 @@ export function registerEnvCommands(program: Command): void {
     .description('start the local environment, print its endpoints, and keep it running until Ctrl-C')
     .action(async () => {
       const config = loadConfig(program.opts<{ config?: string }>().config);
+      // Listening from the start: a Ctrl-C while it starts lets the start finish and then stops everything it started,
+      // instead of Node's default exit leaving moto and the services running.
+      const signalled = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
       const leftovers = await cleanupEnvironments({ orphansOnly: true });
       if (leftovers.killed.length > 0) {
         process.stderr.write(`stopped ${leftovers.killed.length} process(es) left by a crashed environment\n`);
@@ -41,16 +48,12 @@ export function registerEnvCommands(program: Command): void {
         'Ctrl-C stops everything; `regionflip env down` stops leftovers of a crashed run.',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`env: ${signal}: stopping\n`);
-          resolve();
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      const signal = await signalled;
+      process.stderr.write(`env: ${signal}: stopping\n`);
       await local.stop();
       process.stderr.write(`env: stopped; the run's combined log: ${local.combinedLogFile}\n`);
+      // Stopped by a signal, as the exit-code table says: 130 for Ctrl-C, 143 for SIGTERM (not 0: it did not finish).
+      process.exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
     });
 
   env

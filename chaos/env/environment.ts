@@ -23,6 +23,7 @@ import { OncallInbox } from './oncall-inbox';
 import { RegionProber } from './prober';
 import { type Provisioned, provisionLocalResources } from './provision';
 import { TableReplication } from './replication';
+import { ReplicationEndpoint } from './replication-endpoint';
 import { Route53Propagation } from './route53-propagation';
 import { type ServiceProcess, startServiceProcess } from './service-process';
 import { SnsLambdaDelivery, type SnsLambdaHandler } from './sns-delivery';
@@ -275,6 +276,13 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
     });
     await replication.start();
     stops.push(() => replication.stop());
+    const replicationEndpoint = new ReplicationEndpoint(() => ({
+      at: new Date().toISOString(),
+      paused: replication.isPaused,
+      directions: replication.directionLags(),
+    }));
+    await replicationEndpoint.start();
+    stops.push(() => replicationEndpoint.stop());
 
     const regionViews: Record<string, LocalRegion> = Object.fromEntries(
       regions.map((region) => [
@@ -504,6 +512,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions = {}):
       regions: regionViews,
       adminToken,
       oncallInboxUrl: inbox.url,
+      replicationUrl: replicationEndpoint.url,
     };
     writeEnvState(state());
     log(`environment ${id} is up`);

@@ -46,6 +46,13 @@ interface Direction {
   readonly queue: Pending[];
 }
 
+export interface DirectionLag {
+  readonly from: string;
+  readonly to: string;
+  readonly lagMs: number;
+  readonly halted: boolean;
+}
+
 /** What a Region outage cut off: the writes out of the Region that had been seen but not yet replicated. */
 export interface RegionHalt {
   readonly region: string;
@@ -136,8 +143,17 @@ export class TableReplication {
 
   /** Age of the oldest write not yet applied in the slowest direction, in ms; 0 when drained. */
   lagMs(now = Date.now()): number {
-    const oldest = this.directions.flatMap((d) => d.queue.map((p) => p.writtenAt));
-    return oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest));
+    return Math.max(0, ...this.directionLags(now).map((l) => l.lagMs));
+  }
+
+  /** Per direction: the age of its oldest write not yet applied (0 when drained), and whether a Region outage halts it. */
+  directionLags(now = Date.now()): DirectionLag[] {
+    return this.directions.map((d) => ({
+      from: d.from,
+      to: d.to,
+      lagMs: d.queue.length === 0 ? 0 : Math.max(0, now - Math.min(...d.queue.map((p) => p.writtenAt))),
+      halted: this.down.has(d.from) || this.down.has(d.to),
+    }));
   }
 
   private schedule(): void {

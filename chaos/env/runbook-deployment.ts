@@ -1,6 +1,7 @@
-import type { LocalDeployment, OncallMessage } from '../../runbooks/ports';
+import type { LocalDeployment, OncallMessage, ReplicationLagReader, ReplicationLagSample } from '../../runbooks/ports';
 import { Route53DnsClient } from './dns';
 import { ENV_STATE_DIR, type EnvState, isAlive, readEnvStates } from './env-state';
+import type { ReplicationView } from './replication-endpoint';
 import type { EnvConnection } from './types';
 
 /**
@@ -71,6 +72,36 @@ export function localDeployment(): LocalDeployment {
           messages: (await res.json()) as OncallMessage[],
         };
       },
+    },
+    replicationLag: localReplicationLag(id, connection),
+  };
+}
+
+/** The replication model's lag, read from the environment that runs it (chaos/env/replication-endpoint.ts). */
+export function localReplicationLag(id: string, connection: EnvConnection): ReplicationLagReader {
+  return {
+    async read(): Promise<readonly ReplicationLagSample[]> {
+      if (!connection.replicationUrl) {
+        throw new Error(
+          `local environment ${id} does not share its replication model (started by an older version): restart it with \`env down\` and \`env up\``,
+        );
+      }
+      const url = `${connection.replicationUrl}/replication`;
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`the local replication model ${url} answered ${res.status}`);
+      const view = (await res.json()) as ReplicationView;
+      return view.directions.map((d) => ({
+        sourceRegion: d.from,
+        receivingRegion: d.to,
+        lagMs: d.lagMs,
+        at: view.at,
+        // The model's own state: the age of the oldest write not applied yet, and why it may be growing.
+        detail: d.halted
+          ? 'halted by a Region outage (the writes of the down Region are not read)'
+          : view.paused
+            ? 'replication paused'
+            : "the environment's replication model",
+      }));
     },
   };
 }

@@ -159,4 +159,6 @@ export interface EnvConnection {
   readonly adminToken: string;
   /** `GET <url>/messages`: what the on-call topics delivered (chaos/env/oncall-inbox.ts). */
   readonly oncallInboxUrl: string;
+  /** `GET <url>/replication`: the replication model's lag per direction (chaos/env/replication-endpoint.ts). */
+  readonly replicationUrl: string;
 }

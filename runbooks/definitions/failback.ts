@@ -20,12 +20,18 @@ export const failbackRunbook: Runbook = {
       purpose: 'Know the starting point: which Region serves each tier, and whether alarms are quiet.',
       command: {
         line: `${CLI} status`,
-        output: ['control table: active Region us-west-2', 'us-east-1 (primary)     healthy'],
+        output: [
+          'control table: active Region us-west-2',
+          'us-east-1 (primary)     healthy',
+          'us-west-2 -> us-east-1',
+          'on-call pages: ',
+        ],
         exit: [0, 1],
       },
       expect:
-        'basic, advanced and each premium tenant on the secondary Region; the health of both Regions; the automation state; the last switches. `NEEDS A HUMAN` (exit code 1) lists what is not right, for example automation still disabled.',
-      verify: 'The primary Region shows `healthy` and no alarm in ALARM.',
+        'basic, advanced and each premium tenant on the secondary Region; the health of both Regions; replication lag each way, with its age; the automation state; where on-call is paged; the last switches. `NEEDS A HUMAN` (exit code 1) lists what is not right, for example automation still disabled, or replication behind by more than 5 s.',
+      verify:
+        'The primary Region shows `healthy` and no alarm in ALARM; `us-west-2 -> us-east-1` replication is not flagged (the failback precheck measures it again).',
       ifItFails:
         'If the primary Region is not healthy, stop. Failback is not safe yet. Wait, and watch its alarms. If the command itself errors, its second line says what to do (credentials, network, permissions).',
     },

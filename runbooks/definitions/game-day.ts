@@ -48,8 +48,9 @@ export const gameDayRunbook: Runbook = {
       purpose: 'A fresh two-Region environment for the manual runbooks. It runs until Ctrl-C.',
       command: { line: `${CLI} env up`, output: ['RegionFlip local environment', 'hosted zone'] },
       notWalked:
-        'it runs in the foreground until Ctrl-C; the walk starts its environment itself and follows the next steps against it',
-      expect: 'Both Regions listed with their URLs. The terminal stays busy: use a second terminal for the next steps.',
+        'it runs in the foreground until Ctrl-C (test/cli/env-up-signal.test.ts starts it and stops it with a real SIGINT); the walk starts its environment itself and follows the next steps against it',
+      expect:
+        'Both Regions listed with their URLs. The terminal stays busy: use a second terminal for the next steps. Ctrl-C there later stops everything it started (exit code 130).',
       verify:
         'In a second terminal, with `export REGIONFLIP_TARGET=local`: every tenant on us-east-1, both Regions healthy, `drill: none`.',
       check: {

@@ -20,11 +20,11 @@ export const manualFailoverRunbook: Runbook = {
       purpose: 'Know which Region serves tenants, which alarms fire, and whether automation is on.',
       command: {
         line: `${CLI} status`,
-        output: ['traffic (from the Route 53 routing records)', 'us-west-2 (secondary)'],
+        output: ['traffic (from the Route 53 routing records)', 'us-west-2 (secondary)', 'us-east-1 -> us-west-2'],
         exit: [0, 1],
       },
       expect:
-        'Tiers and premium tenants on the sick Region; its alarms in ALARM (then the first line says `NEEDS A HUMAN` and the exit code is 1); the standby Region `healthy`.',
+        'Tiers and premium tenants on the sick Region; its alarms in ALARM (then the first line says `NEEDS A HUMAN` and the exit code is 1); the standby Region `healthy`; replication lag into the standby Region, with its age (above 5 s it is listed under `NEEDS A HUMAN`: writes of that window would be lost by moving now).',
       verify: 'The standby Region (the one you move to) shows `healthy`.',
       ifItFails: 'If both Regions are unhealthy, do not fail over. Page the incident commander.',
     },

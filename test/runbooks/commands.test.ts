@@ -147,6 +147,7 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
           ),
           adminToken: 'unused',
           oncallInboxUrl: 'http://127.0.0.1:9/unused',
+          replicationUrl: 'http://127.0.0.1:9/unused',
         },
       },
       stateDir,

@@ -1,8 +1,10 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalEnvironment } from '../../chaos/env/environment';
+import { localEnvironmentConnection, localReplicationLag } from '../../chaos/env/runbook-deployment';
 import type { LocalEnvironment } from '../../chaos/env/types';
-import { controlRegionOf } from '../../failover/config/names';
+import { controlRegionOf, namesFor } from '../../failover/config/names';
 import { systemClock } from '../../failover/switch/execute-switch';
-import { SnsSubscriptionsInbox } from '../../runbooks/aws-deployment';
+import { SnsOncallRoute, SnsSubscriptionsInbox } from '../../runbooks/aws-deployment';
 import { buildRunbookContext, type RunbookContext } from '../../runbooks/connect';
 import { checkTargetHealthy } from '../../runbooks/prechecks';
 import { DnsServedByProbe } from '../../runbooks/served-by-probe';
@@ -32,6 +34,10 @@ describe('failback after a failover on the local two-Region environment', () => 
   let ctx: RunbookContext;
   beforeAll(async () => {
     env = await startLocalEnvironment({ config: testConfig(), motoEndpoint: motoTarget().endpoint });
+    const oncallRoute = new SnsOncallRoute(
+      env.clients.sns[controlRegionOf(env.config)]!,
+      async () => env.oncallTopicArn,
+    );
     ctx = buildRunbookContext({
       target: 'local',
       config: env.config,
@@ -40,7 +46,10 @@ describe('failback after a failover on the local two-Region environment', () => 
       controlRegion: controlRegionOf(env.config),
       oncallTopic: env.oncallTopicArn,
       probe: new DnsServedByProbe(() => env.dnsClient()),
-      inbox: new SnsSubscriptionsInbox(env.clients.sns[controlRegionOf(env.config)]!, async () => env.oncallTopicArn),
+      inbox: new SnsSubscriptionsInbox(oncallRoute),
+      oncallRoute,
+      // The environment's replication model, read as `status` reads it from another process.
+      replicationLag: localReplicationLag(env.id, localEnvironmentConnection(undefined, env.id).connection),
     });
   });
   afterAll(async () => {
@@ -98,9 +107,64 @@ describe('failback after a failover on the local two-Region environment', () => 
       activeDrill: ctx.activeDrill,
       unfinishedRuns: () => ctx.progress.unfinished(),
       lastDrill: () => undefined,
+      replicationLag: ctx.replicationLag,
+      maxReplicationLagMs: 5000,
+      oncallRoute: ctx.oncallRoute,
       now: new Date(),
     });
     expect(status.traffic.every((t) => t.region === PRIMARY)).toBe(true);
+    // Replication flows both ways again, by the model's own figures; pages reach the local inbox.
+    expect(
+      status.replication.samples.map((r) => [r.sourceRegion, r.receivingRegion, r.lagMs! < 5000, r.detail]),
+    ).toEqual([
+      [PRIMARY, SECONDARY, true, "the environment's replication model"],
+      [SECONDARY, PRIMARY, true, "the environment's replication model"],
+    ]);
+    expect(status.oncall.route?.destinations).toEqual([
+      { protocol: 'http', endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/sns$/), confirmed: true },
+    ]);
     expect(status.lastSwitches.map((e) => e.caller).slice(0, 2)).toEqual(['manual-failback', 'automatic-failover']);
+  });
+
+  it('GIVEN replication paused and a write in the primary WHEN status reads the model from its endpoint THEN the lag into the secondary grows past the threshold and is a problem', async () => {
+    env.replication.pause();
+    try {
+      const writtenAt = Date.now();
+      await env.clients.dynamodb[PRIMARY]!.send(
+        new PutCommand({
+          TableName: namesFor(env.config).dataTable,
+          Item: { pk: 'acme', sk: `order#lag-${writtenAt}`, updatedAt: writtenAt, writeRegion: PRIMARY },
+        }),
+      );
+      const reader = ctx.replicationLag;
+      const behind = await waitFor('the model to see the write behind', 10_000, async () => {
+        const samples = await reader.read(new Date());
+        const lag = samples.find((r) => r.sourceRegion === PRIMARY)!;
+        return lag.lagMs! > 500 ? samples : undefined;
+      });
+      expect(behind.map((r) => [r.sourceRegion, r.lagMs! > 500, r.detail])).toEqual([
+        [PRIMARY, true, 'replication paused'],
+        [SECONDARY, false, 'replication paused'],
+      ]);
+      const status = await gatherStatus({
+        config: env.config,
+        route53: env.clients.route53,
+        hostedZoneId: env.hostedZoneId,
+        store: ctx.store,
+        health: ctx.health,
+        activeDrill: ctx.activeDrill,
+        unfinishedRuns: () => ctx.progress.unfinished(),
+        lastDrill: () => undefined,
+        replicationLag: reader,
+        maxReplicationLagMs: 500,
+        oncallRoute: ctx.oncallRoute,
+        now: new Date(),
+      });
+      expect(status.problems).toContainEqual(
+        expect.stringMatching(/^replication us-east-1 -> us-west-2 is \d+ ms behind \(more than 500 ms\): /),
+      );
+    } finally {
+      env.replication.resume();
+    }
   });
 });

@@ -1,15 +1,17 @@
 import { stripVTControlCharacters } from 'node:util';
-import { namesFor } from '../../failover/config/names';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ListSubscriptionsByTopicCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { controlRegionOf, namesFor } from '../../failover/config/names';
 import { activeDrill, markDrillEnded, markDrillStarted } from '../../failover/state/drill-marker';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import { provisionRecords } from '../../failover/switch/records';
 import type { LastDrill } from '../../runbooks/ports';
 import { formatStatus, gatherStatus, type StatusReport } from '../../runbooks/status';
 import { runSwitchRunbook } from '../../runbooks/switch-runbook';
-import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
+import { ONCALL_EMAIL, PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
 import { failbackOptions, failOverTo, runbookDeps } from './support/runbook-deps';
 
-function statusOf(dep: TestDeployment, lastDrill?: LastDrill): Promise<StatusReport> {
+function statusOf(dep: TestDeployment, lastDrill?: LastDrill, maxReplicationLagMs = 5000): Promise<StatusReport> {
   return gatherStatus({
     config: dep.config,
     route53: dep.clients.route53,
@@ -19,6 +21,9 @@ function statusOf(dep: TestDeployment, lastDrill?: LastDrill): Promise<StatusRep
     activeDrill: dep.ctx.activeDrill,
     unfinishedRuns: () => dep.ctx.progress.unfinished(),
     lastDrill: () => lastDrill,
+    replicationLag: dep.ctx.replicationLag,
+    maxReplicationLagMs,
+    oncallRoute: dep.ctx.oncallRoute,
     now: new Date(),
   });
 }
@@ -150,6 +155,101 @@ describe('status against moto', () => {
     expect(text).toContain('no switch yet');
     expect(text).toContain('last switches\n  none');
     expect(text).toContain('drill: none');
+  });
+
+  it('GIVEN ReplicationLatency datapoints in CloudWatch (7 s one way, 40 ms back) WHEN status THEN each direction shows its figure and age, and only the one above the threshold is a problem', async () => {
+    const names = namesFor(dep.config);
+    const publish = (from: string, to: string, ms: number) =>
+      dep.clients.cloudwatch[from]!.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/DynamoDB',
+          MetricData: [
+            {
+              MetricName: 'ReplicationLatency',
+              Dimensions: [
+                { Name: 'TableName', Value: names.dataTable },
+                { Name: 'ReceivingRegion', Value: to },
+              ],
+              Timestamp: new Date(Date.now() - 60_000),
+              Value: ms,
+              Unit: 'Milliseconds',
+            },
+          ],
+        }),
+      );
+    await publish(PRIMARY, SECONDARY, 7000);
+    await publish(SECONDARY, PRIMARY, 40);
+
+    const report = await statusOf(dep);
+
+    expect(report.replication.samples.map((r) => [r.sourceRegion, r.receivingRegion, r.lagMs])).toEqual([
+      [PRIMARY, SECONDARY, 7000],
+      [SECONDARY, PRIMARY, 40],
+    ]);
+    expect(report.problems).toEqual([
+      expect.stringMatching(/^replication us-east-1 -> us-west-2 is 7000 ms behind \(more than 5000 ms\): /),
+    ]);
+    const text = formatStatus(report);
+    expect(text).toMatch(/us-east-1 -> us-west-2\s+7000 ms, measured \d+ s ago/);
+    expect(text).toMatch(/us-west-2 -> us-east-1\s+40 ms, measured \d+ s ago/);
+    // A higher threshold: the same figures need nobody.
+    expect((await statusOf(dep, undefined, 10_000)).ok).toBe(true);
+  });
+
+  it('GIVEN no ReplicationLatency datapoint WHEN status THEN it says there is no figure and why, without calling it a problem', async () => {
+    const report = await statusOf(dep);
+    expect(report.ok).toBe(true);
+    expect(report.replication.samples.map((r) => r.lagMs)).toEqual([undefined, undefined]);
+    expect(formatStatus(report)).toContain('us-east-1 -> us-west-2    no figure: no ReplicationLatency datapoint');
+  });
+
+  it('GIVEN SNS and the replication figures cannot be read WHEN status THEN both say UNKNOWN with the reason and the rest of the screen is there', async () => {
+    const refused = Object.assign(new Error('User is not authorized to perform: SNS:ListSubscriptionsByTopic'), {
+      name: 'AuthorizationError',
+    });
+    const report = await gatherStatus({
+      config: dep.config,
+      route53: dep.clients.route53,
+      hostedZoneId: dep.hostedZoneId,
+      store: dep.ctx.store,
+      health: dep.ctx.health,
+      activeDrill: dep.ctx.activeDrill,
+      unfinishedRuns: () => dep.ctx.progress.unfinished(),
+      lastDrill: () => undefined,
+      replicationLag: { read: () => Promise.reject(new Error('the local replication model answered 500')) },
+      maxReplicationLagMs: 5000,
+      oncallRoute: { read: () => Promise.reject(refused) },
+      now: new Date(),
+    });
+
+    expect({ ok: report.ok, replication: report.replication, oncall: report.oncall }).toEqual({
+      ok: true,
+      replication: { maxLagMs: 5000, samples: [], error: 'the local replication model answered 500' },
+      oncall: { error: 'User is not authorized to perform: SNS:ListSubscriptionsByTopic' },
+    });
+    const text = formatStatus(report);
+    expect(text).toContain('  UNKNOWN: the local replication model answered 500');
+    expect(text).toContain('on-call pages: UNKNOWN (User is not authorized to perform: SNS:ListSubscriptionsByTopic)');
+    expect(text).toMatch(new RegExp(`basic\\s+${PRIMARY} \\(primary\\)`));
+  });
+
+  it('GIVEN the on-call topic WHEN its only subscription is removed THEN status says nobody is paged; before, it names where pages go', async () => {
+    const before = await statusOf(dep);
+    expect(before.oncall.route?.destinations).toEqual([{ protocol: 'email', endpoint: ONCALL_EMAIL, confirmed: true }]);
+    expect(formatStatus(before)).toContain(`on-call pages: ${dep.topicArn} -> email ${ONCALL_EMAIL}`);
+    const sns = dep.clients.sns[controlRegionOf(dep.config)]!;
+    const subs = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: dep.topicArn }));
+    for (const sub of subs.Subscriptions ?? []) {
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: sub.SubscriptionArn! }));
+    }
+
+    const after = await statusOf(dep);
+
+    expect(after.ok).toBe(false);
+    expect(after.problems).toEqual([
+      `nobody is paged: the on-call topic ${dep.topicArn} has no confirmed subscription; subscribe on-call (and confirm it)`,
+    ]);
+    expect(formatStatus(after)).toContain('NOBODY (no subscription)');
   });
 });
 

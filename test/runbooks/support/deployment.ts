@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { createTenantDataTable } from '../../../chaos/env/data-table';
 import { localLoadBalancerName, Route53DnsClient } from '../../../chaos/env/dns';
 import { type AwsClients, createAwsClients } from '../../../failover/aws/clients';
@@ -10,10 +10,12 @@ import { controlRegionOf, namesFor } from '../../../failover/config/names';
 import { type ConfigInput, configSchema, type RegionFlipConfig } from '../../../failover/config/schema';
 import { createControlTable } from '../../../failover/state/control-table';
 import { provisionRecords, zoneRecords } from '../../../failover/switch/records';
-import { SnsSubscriptionsInbox } from '../../../runbooks/aws-deployment';
+import { CloudWatchReplicationLag, SnsOncallRoute, SnsSubscriptionsInbox } from '../../../runbooks/aws-deployment';
 import { buildRunbookContext, type RunbookContext } from '../../../runbooks/connect';
 import { DnsServedByProbe } from '../../../runbooks/served-by-probe';
 import { motoTarget, uniqueName } from '../../support/moto';
+
+export const ONCALL_EMAIL = 'oncall@example.com';
 
 /**
  * One deployment provisioned in moto, isolated by unique names: control table, tenant data tables in both Regions,
@@ -80,6 +82,10 @@ export async function provisionDeployment(
     zoneRecords(config, opts.activeRegion ?? PRIMARY, (region, tenant) => localLoadBalancerName(region, tenant)),
   );
   const topic = await clients.sns[controlRegion]!.send(new CreateTopicCommand({ Name: names.oncallTopic }));
+  // Somebody is paged, as in a real deployment (moto confirms a subscription at once).
+  await clients.sns[controlRegion]!.send(
+    new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'email', Endpoint: ONCALL_EMAIL }),
+  );
   const setRegionAlarm = async (region: string, state: 'OK' | 'ALARM') => {
     const cw = clients.cloudwatch[region]!;
     await cw.send(
@@ -103,6 +109,7 @@ export async function provisionDeployment(
   const serviceUrls = Object.fromEntries(
     regions.map((r, i) => [r, `http://127.0.0.1:${(servers[i]!.address() as AddressInfo).port}`]),
   );
+  const oncallRoute = new SnsOncallRoute(clients.sns[controlRegion]!, async () => topic.TopicArn!);
   const ctx = buildRunbookContext({
     target: 'local',
     config,
@@ -110,7 +117,10 @@ export async function provisionDeployment(
     hostedZoneId,
     controlRegion,
     oncallTopic: topic.TopicArn!,
-    inbox: new SnsSubscriptionsInbox(clients.sns[controlRegion]!, async () => topic.TopicArn!),
+    inbox: new SnsSubscriptionsInbox(oncallRoute),
+    oncallRoute,
+    // CloudWatch's ReplicationLatency, read from moto (where nothing publishes it: no datapoint).
+    replicationLag: new CloudWatchReplicationLag(clients.cloudwatch, names.dataTable, [PRIMARY, SECONDARY]),
     probe: new DnsServedByProbe(
       () => new Route53DnsClient({ route53: clients.route53, hostedZoneId, loadBalancerUrl: (r) => serviceUrls[r] }),
     ),
