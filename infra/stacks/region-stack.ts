@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -26,6 +27,7 @@ import { RegionDetection } from '../constructs/region-detection';
 import { RegionProbes } from '../constructs/region-probes';
 import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
 import { TenantServices, type TenantServicesProps } from '../constructs/tenant-services';
+import { DrillExperiments } from '../fis/drill-experiments';
 import { tenantSecretNames } from './data-stack';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
@@ -195,7 +197,7 @@ export class RegionStack extends Stack {
         .map(({ shard, alb }) => ({ label: shard.label, loadBalancerFullName: alb.loadBalancerFullName })),
     });
     // Outside-in: this Region probes its peer; the alarm about the peer lives here, on this Region's alarm topic.
-    new RegionProbes(this, 'ProbesOfPeer', {
+    const probesOfPeer = new RegionProbes(this, 'ProbesOfPeer', {
       config,
       probedRegion: otherRegion(config, region),
       topic: this.detection.topic,
@@ -212,11 +214,22 @@ export class RegionStack extends Stack {
     new ImageScanning(this, 'ImageScanning', { settings: config.imageScanning, ...oncall });
     new LogShipping(this, 'LogShipping', { config });
 
-    new RegionDashboard(this, 'Dashboard', {
+    const dashboard = new RegionDashboard(this, 'Dashboard', {
       config,
       composite: this.detection.composite,
       alarms: this.detection.alarms,
       failover: this.failover,
+    });
+    // The drills' faults on AWS (infra/fis): stopped when the failover path fails or the peer's clients do.
+    new DrillExperiments(this, 'DrillExperiments', {
+      config,
+      vpc,
+      dataTableName: names.dataTable,
+      cluster: this.sharedCluster,
+      services: pool.services,
+      stopAlarms: [failoverErrorsAlarm(this.failover), probesOfPeer.alarm],
+      dashboardArn: dashboard.dashboard.dashboardArn,
+      accessLogs,
     });
   }
 
@@ -265,4 +278,12 @@ export class RegionStack extends Stack {
       endpoint: primaryFunction.functionArn,
     });
   }
+}
+
+/** The failover Lambda's errors alarm (construct id `ErrorsAlarm`, a contract): the FIS templates stop on it. */
+function failoverErrorsAlarm(failover: FailoverFunction): Alarm {
+  const alarm = failover.operationalAlarms.find((a) => a.node.id === 'ErrorsAlarm');
+  if (!alarm)
+    throw new Error('the failover function has no ErrorsAlarm: the FIS templates need it as a stop condition');
+  return alarm;
 }
