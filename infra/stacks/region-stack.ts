@@ -5,14 +5,13 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { type Cluster, ContainerImage, Secret as EcsSecret } from 'aws-cdk-lib/aws-ecs';
+import { type Cluster, ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { ApplicationListener, ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { namesFor, otherRegion, POOL_PRIORITY_BASE, type SharedShard, sharedShards } from '../../failover/config/names';
@@ -28,7 +27,6 @@ import { RegionProbes } from '../constructs/region-probes';
 import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
 import { TenantServices, type TenantServicesProps } from '../constructs/tenant-services';
 import { DrillExperiments } from '../fis/drill-experiments';
-import { tenantSecretNames } from './data-stack';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
 
@@ -124,19 +122,14 @@ export class RegionStack extends Stack {
     );
     // The Region's own issuer of tenant tokens (infra/README.md, "Tenant identity").
     this.identity = new TenantIdentity(this, 'TenantIdentity');
-    const secretNames = tenantSecretNames(config);
-    const secrets = {
-      ADMIN_TOKEN: EcsSecret.fromSecretsManager(
-        Secret.fromSecretNameV2(this, 'TenantAdminToken', secretNames.adminToken),
-      ),
-    };
     // Shared by every tenant stack of the Region (image, logs, secrets, table); each stack brings its own execution role.
     this.serviceDefaults = {
       image,
       logGroup: serviceLogs,
       service: config.service,
       dataTableName: names.dataTable,
-      secrets,
+      // No ADMIN_TOKEN: the fault switch stays off on AWS (no listener routes it either); FIS injects the faults.
+      secrets: {},
       environment: this.identity.serviceEnvironment,
     };
     this.vpc = vpc;
