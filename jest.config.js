@@ -39,7 +39,7 @@ const integration = [
 /** Suites that synthesise the CDK app: no Python and no moto, but each synthesis (Lambda bundling included) takes tens
  * of seconds, too slow for the unit tier. */
 const synth = [
-  '/test/infra/(app-stacks|image-scanning|imported-zone|listeners|log-shipping|tenant-stacks)\\.test\\.ts$',
+  '/test/infra/(app-stacks|fis-templates|image-scanning|imported-zone|listeners|log-shipping|tenant-stacks)\\.test\\.ts$',
 ];
 
 /** Drill suites on the local environment: run one at a time, after everything else (`npm test`). */

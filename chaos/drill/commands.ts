@@ -58,7 +58,6 @@ async function deployedDriver(config: RegionFlipConfig, runId: string): Promise<
     fis: Object.fromEntries(regions.map((r) => [r, new FisClient(clientConfig(r, {}))])),
     hostedZoneId: config.dns.hostedZoneId ?? (await findHostedZoneId(clients.route53, config.dns.zoneName)),
     tenantTokens: process.env.REGIONFLIP_TENANT_TOKENS,
-    adminToken: process.env.REGIONFLIP_ADMIN_TOKEN,
     runId,
   });
 }

@@ -96,6 +96,8 @@ export class TenantServices extends Construct {
         memoryLimitMiB: props.service.memoryMiB,
         taskRole,
         executionRole: props.executionRole,
+        // The FIS brown-out (aws:ecs:task-network-latency) acts through ECS's fault injection endpoints (infra/fis).
+        enableFaultInjection: true,
       });
       taskDefinition.addContainer('app', {
         image: props.image,

@@ -1,17 +1,17 @@
 import { resolve } from 'node:path';
 import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FlowLogDestination, FlowLogTrafficType, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import { type Cluster, ContainerImage, Secret as EcsSecret } from 'aws-cdk-lib/aws-ecs';
+import { type Cluster, ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import type { ApplicationListener, ApplicationLoadBalancer } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Subscription, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { namesFor, otherRegion, POOL_PRIORITY_BASE, type SharedShard, sharedShards } from '../../failover/config/names';
@@ -26,7 +26,7 @@ import { RegionDetection } from '../constructs/region-detection';
 import { RegionProbes } from '../constructs/region-probes';
 import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
 import { TenantServices, type TenantServicesProps } from '../constructs/tenant-services';
-import { tenantSecretNames } from './data-stack';
+import { DrillExperiments } from '../fis/drill-experiments';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
 
@@ -122,19 +122,14 @@ export class RegionStack extends Stack {
     );
     // The Region's own issuer of tenant tokens (infra/README.md, "Tenant identity").
     this.identity = new TenantIdentity(this, 'TenantIdentity');
-    const secretNames = tenantSecretNames(config);
-    const secrets = {
-      ADMIN_TOKEN: EcsSecret.fromSecretsManager(
-        Secret.fromSecretNameV2(this, 'TenantAdminToken', secretNames.adminToken),
-      ),
-    };
     // Shared by every tenant stack of the Region (image, logs, secrets, table); each stack brings its own execution role.
     this.serviceDefaults = {
       image,
       logGroup: serviceLogs,
       service: config.service,
       dataTableName: names.dataTable,
-      secrets,
+      // No ADMIN_TOKEN: the fault switch stays off on AWS (no listener routes it either); FIS injects the faults.
+      secrets: {},
       environment: this.identity.serviceEnvironment,
     };
     this.vpc = vpc;
@@ -195,7 +190,7 @@ export class RegionStack extends Stack {
         .map(({ shard, alb }) => ({ label: shard.label, loadBalancerFullName: alb.loadBalancerFullName })),
     });
     // Outside-in: this Region probes its peer; the alarm about the peer lives here, on this Region's alarm topic.
-    new RegionProbes(this, 'ProbesOfPeer', {
+    const probesOfPeer = new RegionProbes(this, 'ProbesOfPeer', {
       config,
       probedRegion: otherRegion(config, region),
       topic: this.detection.topic,
@@ -212,11 +207,22 @@ export class RegionStack extends Stack {
     new ImageScanning(this, 'ImageScanning', { settings: config.imageScanning, ...oncall });
     new LogShipping(this, 'LogShipping', { config });
 
-    new RegionDashboard(this, 'Dashboard', {
+    const dashboard = new RegionDashboard(this, 'Dashboard', {
       config,
       composite: this.detection.composite,
       alarms: this.detection.alarms,
       failover: this.failover,
+    });
+    // The drills' faults on AWS (infra/fis): stopped when the failover path fails or the peer's clients do.
+    new DrillExperiments(this, 'DrillExperiments', {
+      config,
+      vpc,
+      dataTableName: names.dataTable,
+      cluster: this.sharedCluster,
+      services: pool.services,
+      stopAlarms: [failoverErrorsAlarm(this.failover), probesOfPeer.alarm],
+      dashboardArn: dashboard.dashboard.dashboardArn,
+      accessLogs,
     });
   }
 
@@ -265,4 +271,12 @@ export class RegionStack extends Stack {
       endpoint: primaryFunction.functionArn,
     });
   }
+}
+
+/** The failover Lambda's errors alarm (construct id `ErrorsAlarm`, a contract): the FIS templates stop on it. */
+function failoverErrorsAlarm(failover: FailoverFunction): Alarm {
+  const alarm = failover.operationalAlarms.find((a) => a.node.id === 'ErrorsAlarm');
+  if (!alarm)
+    throw new Error('the failover function has no ErrorsAlarm: the FIS templates need it as a stop condition');
+  return alarm;
 }

@@ -30,7 +30,8 @@ export interface TenantServiceOptions {
   /** The identity provider's signing keys (its JWKS) and what its tokens must say. */
   readonly tokenKeys: JWTVerifyGetKey;
   readonly tokenPolicy: TokenPolicy;
-  readonly adminToken: string;
+  /** The fault switch's secret; undefined turns the switch off (on AWS: FIS injects the faults). */
+  readonly adminToken?: string;
   readonly fault?: ServiceFault;
   readonly logger: JsonLogger;
   /** For the error-rate fault; injectable so tests are deterministic. */
@@ -138,7 +139,7 @@ function segmentsAsReceived(target: string): { path: string; parts: string[] } {
 export function createTenantService(opts: TenantServiceOptions): TenantService {
   let fault: ServiceFault = opts.fault ?? NO_FAULT;
   const random = opts.random ?? Math.random;
-  const adminDigest = digest(opts.adminToken);
+  const adminDigest = opts.adminToken === undefined ? undefined : digest(opts.adminToken);
 
   const authenticate = async (req: IncomingMessage): Promise<TenantClaims> => {
     const header = req.headers.authorization;
@@ -159,6 +160,9 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
   };
 
   const authorizeAdmin = (req: IncomingMessage): void => {
+    // Off: the route does not exist, as for any unknown path.
+    if (!adminDigest)
+      throw new HttpError(404, 'not-found', 'no route /admin/fault: the fault switch is off (ADMIN_TOKEN unset)');
     const given = req.headers['x-admin-token'];
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), adminDigest)) {
       throw new HttpError(401, 'unauthorized', 'admin routes need the "x-admin-token" header');

@@ -11,7 +11,8 @@ export interface TenantServiceSettings {
   readonly tableName: string;
   readonly aws: AwsTarget;
   readonly token: TokenPolicy & { readonly jwksUrl: string };
-  readonly adminToken: string;
+  /** Undefined: the fault switch is off (on AWS, where FIS injects the faults). */
+  readonly adminToken?: string;
   readonly fault: ServiceFault;
 }
 
@@ -26,7 +27,8 @@ export const SETTINGS_ENV = {
   TOKEN_AUDIENCE: 'aud of tenant ID tokens: the user pool app client id (required)',
   TOKEN_JWKS_URL: "the issuer's JWKS (default <TOKEN_ISSUER>/.well-known/jwks.json, Cognito's path)",
   TOKEN_MAX_LIFETIME_SECONDS: 'longest accepted exp - iat (default 3600, Cognito ID token default validity)',
-  ADMIN_TOKEN: 'secret of the x-admin-token header for /admin/fault (required, >= 16 characters)',
+  ADMIN_TOKEN:
+    'secret of the x-admin-token header for /admin/fault, >= 16 characters (local environment only; unset = no fault switch)',
   SERVICE_FAULT: 'fault at start, JSON, for example {"kind":"outage"} (default none)',
 } as const;
 
@@ -75,8 +77,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): TenantSer
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT=${JSON.stringify(portText)} is not a TCP port: use 0-65535`);
   }
-  const adminToken = required(env, 'ADMIN_TOKEN');
-  if (adminToken.length < 16) throw new Error(`ADMIN_TOKEN is ${adminToken.length} characters: use at least 16`);
+  const adminToken = env.ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new Error(
+      `ADMIN_TOKEN is ${adminToken.length} characters: use at least 16, or unset it to turn the fault switch off`,
+    );
+  }
   return {
     port,
     host: env.HOST || '127.0.0.1',
@@ -84,7 +90,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): TenantSer
     tableName: required(env, 'TENANT_DATA_TABLE'),
     aws: awsTargetFromEnv(env),
     token: tokenSettings(env),
-    adminToken,
+    ...(adminToken === undefined ? {} : { adminToken }),
     fault: env.SERVICE_FAULT ? parseServiceFaultText(env.SERVICE_FAULT, 'SERVICE_FAULT') : NO_FAULT,
   };
 }

@@ -97,15 +97,18 @@ export const gameDayRunbook: Runbook = {
     },
     {
       title: 'The same drill against AWS (dangerous!)',
-      purpose: 'Only when the local drill passes and the account owners agree: it breaks a real Region on purpose.',
+      purpose:
+        'Only when the local drill passes and the account owners agree: it breaks a real Region on purpose, through the ' +
+        'FIS experiment templates the Region stacks deploy (infra/README.md, "Drill experiments (FIS)"). Set REGIONFLIP_TENANT_TOKENS to the drill-probe users\' ID tokens first.',
       command: {
         line: `${CLI} drill run chaos/drills/region-outage.yaml --target aws`,
         output: ['PASSED: Region outage'],
       },
       notWalked: 'it breaks a Region of the AWS account on purpose',
-      expect: 'A typed confirmation first, then the same progress and reports as locally.',
+      expect:
+        "A typed confirmation first, then the same progress and reports as locally; the journal records the FIS experiment id, and the FIS report lands in the Region stack's reports bucket.",
       verify: 'The report, and `status --target aws` showing traffic back where it started.',
-      ifItFails: `\`${CLI} drill rollback\`, then failback.md if traffic is still on the secondary Region.`,
+      ifItFails: `\`${CLI} drill rollback\` (it stops the FIS experiment the journal names), then failback.md if traffic is still on the secondary Region. A template missing or refusing to start: the error names its tags; deploy the Region stacks.`,
       risky: true,
     },
   ],

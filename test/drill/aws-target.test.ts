@@ -1,3 +1,4 @@
+import { AlarmType, CloudWatchClient, DescribeAlarmHistoryCommand, HistoryItemType } from '@aws-sdk/client-cloudwatch';
 import {
   FisClient,
   GetExperimentCommand,
@@ -8,9 +9,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { awsDriver, parseTenantTokens } from '../../chaos/drill/aws/aws-driver';
 import { confirmProductionDrill, PRODUCTION_FLAG } from '../../chaos/drill/aws/confirm';
-import { FIS_TAGS, FisFaults } from '../../chaos/drill/aws/fis-faults';
+import { FisFaults } from '../../chaos/drill/aws/fis-faults';
 import { createAwsClients } from '../../failover/aws/clients';
 import { loadConfig } from '../../failover/config/load';
+import { FIS_LATENCY_TAG, FIS_TAGS } from '../../infra/fis/tags';
 
 /**
  * @aws-sdk/client-fis is pinned to an older SDK release than the other clients, so its command types do not line up
@@ -36,6 +38,13 @@ const tags = (fault: string, region: string) => ({
 });
 
 beforeEach(() => fisMock.reset());
+
+/** A mock of one Region's CloudWatch client instance (the driver's clients are created once, per Region). */
+function cwMock(clients: ReturnType<typeof createAwsClients>, region: string) {
+  const client = clients.cloudwatch[region];
+  if (!(client instanceof CloudWatchClient)) throw new Error(`no CloudWatch client for ${region}`);
+  return mockClient(client);
+}
 
 function faults() {
   return new FisFaults(
@@ -102,70 +111,153 @@ describe('AWS driver', () => {
     'us-east-1': new FisClient({ region: 'us-east-1' }),
     'us-west-2': new FisClient({ region: 'us-west-2' }),
   };
-
-  it('GIVEN a FIS template for the outage WHEN the fault is injected and lifted THEN FIS starts and stops it (no fault switch call)', async () => {
-    fisMock
-      .on(ListExperimentTemplatesCommand)
-      .resolves({ experimentTemplates: [{ id: 'EXT9', tags: tags('region-outage', 'us-east-1') }] });
-    fisMock.on(StartExperimentCommand).resolves({ experiment: { id: 'EXP9' } });
-    fisMock
-      .on(GetExperimentCommand)
-      .resolvesOnce({ experiment: { state: { status: 'running' } } })
-      .resolvesOnce({ experiment: { state: { status: 'running' } } })
-      .resolves({ experiment: { state: { status: 'stopped' } } });
-    fisMock.on(StopExperimentCommand).resolves({});
-    const fetchImpl = jest.fn();
-    const driver = awsDriver({
-      config,
-      clients,
-      fis,
-      hostedZoneId: 'Z1',
-      runId: 'run',
-      fetchImpl,
-      fisOptions: { sleep: noSleep },
+  const driver = () =>
+    awsDriver({ config, clients, fis, hostedZoneId: 'Z1', runId: 'run', fisOptions: { sleep: noSleep } });
+  const templates = (...list: { id: string; fault: string; region: string; extra?: Record<string, string> }[]) =>
+    fisMock.on(ListExperimentTemplatesCommand).resolves({
+      experimentTemplates: list.map((t) => ({ id: t.id, tags: { ...tags(t.fault, t.region), ...t.extra } })),
     });
-    const experimentId = await driver.setServiceFault('us-east-1', { kind: 'outage' });
-    expect(experimentId).toBe('EXP9');
-    await driver.lift({ kind: 'fault', fault: { kind: 'region-outage', region: 'us-east-1' }, experimentId });
-    expect(fisMock.commandCalls(StopExperimentCommand)[0]?.args[0].input).toEqual({ id: 'EXP9' });
-    expect(fetchImpl).not.toHaveBeenCalled();
+  const startedTemplate = () =>
+    (fisMock.commandCalls(StartExperimentCommand)[0]?.args[0].input as { experimentTemplateId?: string })
+      ?.experimentTemplateId;
+
+  it.each([
+    ['region outage', (d: ReturnType<typeof driver>) => d.takeRegionDown('us-east-1'), 'EXT-outage'],
+    [
+      'service outage (brown-out)',
+      (d: ReturnType<typeof driver>) => d.setServiceFault('us-east-1', { kind: 'outage' }),
+      'EXT-brown',
+    ],
+    ['replication pause', (d: ReturnType<typeof driver>) => d.pauseReplication(), 'EXT-repl'],
+  ])(
+    'GIVEN the deployed templates WHEN a %s is injected and lifted THEN FIS starts its own template and stops it, reporting the state',
+    async (_, inject, templateId) => {
+      templates(
+        { id: 'EXT-outage', fault: 'region-outage', region: 'us-east-1' },
+        { id: 'EXT-brown', fault: 'service-outage', region: 'us-east-1' },
+        { id: 'EXT-repl', fault: 'replication-pause', region: 'us-east-1' },
+        { id: 'EXT-other', fault: 'region-outage', region: 'us-west-2' },
+      );
+      fisMock.on(StartExperimentCommand).resolves({ experiment: { id: 'EXP9' } });
+      fisMock
+        .on(GetExperimentCommand)
+        .resolvesOnce({ experiment: { state: { status: 'running' } } })
+        .resolvesOnce({ experiment: { state: { status: 'running' } } })
+        .resolves({ experiment: { state: { status: 'stopped' } } });
+      fisMock.on(StopExperimentCommand).resolves({});
+      const d = driver();
+      const experimentId = await inject(d);
+      expect({ experimentId, template: startedTemplate() }).toEqual({ experimentId: 'EXP9', template: templateId });
+      const lifted = await d.lift({
+        kind: 'fault',
+        fault: { kind: 'region-outage', region: 'us-east-1' },
+        experimentId,
+      });
+      expect(fisMock.commandCalls(StopExperimentCommand)[0]?.args[0].input).toEqual({ id: 'EXP9' });
+      expect(lifted).toBe('FIS experiment EXP9 in us-east-1: stopped');
+      await expect(
+        d.remainingFaults([{ kind: 'fault', fault: { kind: 'region-outage', region: 'us-east-1' }, experimentId }]),
+      ).resolves.toEqual([]);
+    },
+  );
+
+  it('GIVEN an experiment still running after a crash WHEN the remaining faults are checked THEN it is named with its state', async () => {
+    fisMock.on(GetExperimentCommand).resolves({ experiment: { state: { status: 'running' } } });
+    await expect(
+      driver().remainingFaults([
+        { kind: 'fault', fault: { kind: 'replication-pause' }, experimentId: 'EXP4' },
+        { kind: 'fault', fault: { kind: 'replication-pause' } },
+      ]),
+    ).resolves.toEqual(['FIS experiment EXP4 is running']);
   });
 
-  it("GIVEN no FIS template WHEN a brown-out is injected THEN every regional endpoint's fault switch is set over HTTPS with the admin token", async () => {
-    fisMock.on(ListExperimentTemplatesCommand).resolves({ experimentTemplates: [] });
-    const fetchImpl = jest.fn(async () => new Response('{}', { status: 200 }));
-    const driver = awsDriver({
-      config,
-      clients,
-      fis,
-      hostedZoneId: 'Z1',
-      runId: 'run',
-      adminToken: 'admin-token-1234567',
-      fetchImpl: fetchImpl as unknown as typeof fetch,
-    });
-    await expect(driver.setServiceFault('us-west-2', { kind: 'error-rate', percent: 50 })).resolves.toBeUndefined();
-    const urls = fetchImpl.mock.calls.map((c) => String((c as unknown[])[0]));
-    const premium = config.tenants.filter((t) => t.tier === 'premium').length;
-    expect(urls).toHaveLength(1 + premium);
-    expect(urls[0]).toBe('https://shared.us-west-2.tenants.example.com/admin/fault');
-    const init = (fetchImpl.mock.calls[0] as unknown[])[1] as RequestInit;
-    expect(init.method).toBe('PUT');
-    expect(init.body).toBe('{"kind":"error-rate","percent":50}');
-    expect((init.headers as Record<string, string>)['x-admin-token']).toBe('admin-token-1234567');
-  });
-
-  it('GIVEN neither a template nor an admin token WHEN a fault is injected THEN it refuses and says how to fix it', async () => {
-    fisMock.on(ListExperimentTemplatesCommand).resolves({ experimentTemplates: [] });
-    const driver = awsDriver({ config, clients, fis, hostedZoneId: 'Z1', runId: 'run' });
-    await expect(driver.setServiceFault('us-east-1', { kind: 'outage' })).rejects.toThrow(
-      /deploy the FIS templates .* or set REGIONFLIP_ADMIN_TOKEN/,
+  it('GIVEN no template for the fault WHEN it is injected THEN it refuses, naming the tags and the FIS action to deploy, and starts nothing', async () => {
+    templates({ id: 'EXT-other', fault: 'region-outage', region: 'us-west-2' });
+    await expect(driver().setServiceFault('us-east-1', { kind: 'outage' })).rejects.toThrow(
+      'no FIS experiment template tagged regionflip:app=regionflip, regionflip:fault=service-outage, regionflip:region=us-east-1: ' +
+        'deploy the Region stack of the CDK app (infra/fis, FIS action aws:network:disrupt-connectivity on the app subnets)',
     );
+    await expect(driver().pauseReplication()).rejects.toThrow(/aws:dynamodb:global-table-pause-replication/);
+    expect(fisMock.commandCalls(StartExperimentCommand)).toHaveLength(0);
   });
 
-  it('GIVEN no replication template WHEN replication is paused THEN the error names the FIS action to deploy', async () => {
-    fisMock.on(ListExperimentTemplatesCommand).resolves({ experimentTemplates: [] });
-    const driver = awsDriver({ config, clients, fis, hostedZoneId: 'Z1', runId: 'run' });
-    await expect(driver.pauseReplication()).rejects.toThrow(/aws:dynamodb:global-table-pause-replication/);
+  it('GIVEN an error-rate fault WHEN injected on AWS THEN it refuses (no FIS action, no public fault switch) and says to run it locally', async () => {
+    templates({ id: 'EXT-brown', fault: 'service-outage', region: 'us-east-1' });
+    await expect(driver().setServiceFault('us-east-1', { kind: 'error-rate', percent: 50 })).rejects.toThrow(
+      /no FIS action .*\(--target local\)/,
+    );
+    expect(fisMock.commandCalls(StartExperimentCommand)).toHaveLength(0);
+  });
+
+  it("GIVEN the latency template's fixed delay WHEN a drill asks another delay THEN it refuses and names both; the same delay starts it", async () => {
+    templates({ id: 'EXT-lat', fault: 'latency', region: 'us-west-2', extra: { [FIS_LATENCY_TAG]: '2000' } });
+    await expect(driver().setServiceFault('us-west-2', { kind: 'latency', ms: 500 })).rejects.toThrow(
+      'the latency template in us-west-2 adds 2000 ms, the drill asks 500 ms',
+    );
+    expect(fisMock.commandCalls(StartExperimentCommand)).toHaveLength(0);
+    fisMock.on(StartExperimentCommand).resolves({ experiment: { id: 'EXP5' } });
+    fisMock.on(GetExperimentCommand).resolves({ experiment: { state: { status: 'running' } } });
+    await expect(driver().setServiceFault('us-west-2', { kind: 'latency', ms: 2000 })).resolves.toBe('EXP5');
+    expect(startedTemplate()).toBe('EXT-lat');
+  });
+
+  it('GIVEN alarm history on two pages in each Region WHEN the fired alarms are read THEN every managed ALARM transition is listed in time order, composites marked', async () => {
+    const history = (name: string, at: string, newState: string, type: AlarmType = AlarmType.MetricAlarm) => ({
+      AlarmName: name,
+      AlarmType: type,
+      Timestamp: new Date(at),
+      HistoryItemType: HistoryItemType.StateUpdate,
+      HistoryData: JSON.stringify({ oldState: { stateValue: 'OK' }, newState: { stateValue: newState } }),
+    });
+    const east = cwMock(clients, 'us-east-1');
+    const west = cwMock(clients, 'us-west-2');
+    east
+      .on(DescribeAlarmHistoryCommand, { NextToken: undefined })
+      .resolves({
+        AlarmHistoryItems: [
+          history('regionflip-us-east-1-alb-5xx-rate', '2026-01-01T00:01:00Z', 'ALARM'),
+          history('regionflip-us-east-1-p99-latency', '2026-01-01T00:01:30Z', 'OK'),
+        ],
+        NextToken: 'p2',
+      })
+      .on(DescribeAlarmHistoryCommand, { NextToken: 'p2' })
+      .resolves({
+        AlarmHistoryItems: [
+          history('regionflip-us-east-1-region-unhealthy', '2026-01-01T00:02:00Z', 'ALARM', AlarmType.CompositeAlarm),
+          history('regionflip.ops.us-east-1.failover-errors', '2026-01-01T00:02:10Z', 'ALARM'),
+        ],
+      });
+    west.on(DescribeAlarmHistoryCommand).resolves({
+      AlarmHistoryItems: [history('regionflip-us-east-1-probe-unavailable', '2026-01-01T00:01:45Z', 'ALARM')],
+    });
+    const since = Date.parse('2026-01-01T00:00:00Z');
+    const until = Date.parse('2026-01-01T01:00:00Z');
+    await expect(driver().alarmsFired!(since, until)).resolves.toEqual([
+      {
+        at: Date.parse('2026-01-01T00:01:00Z'),
+        region: 'us-east-1',
+        alarm: 'regionflip-us-east-1-alb-5xx-rate',
+        composite: false,
+      },
+      {
+        at: Date.parse('2026-01-01T00:01:45Z'),
+        region: 'us-west-2',
+        alarm: 'regionflip-us-east-1-probe-unavailable',
+        composite: false,
+      },
+      {
+        at: Date.parse('2026-01-01T00:02:00Z'),
+        region: 'us-east-1',
+        alarm: 'regionflip-us-east-1-region-unhealthy',
+        composite: true,
+      },
+    ]);
+    expect(east.commandCalls(DescribeAlarmHistoryCommand)[0]?.args[0].input).toMatchObject({
+      HistoryItemType: 'StateUpdate',
+      StartDate: new Date(since),
+      EndDate: new Date(until),
+    });
+    expect(east.commandCalls(DescribeAlarmHistoryCommand)).toHaveLength(2);
   });
 });
 

@@ -65,3 +65,22 @@ describe('tenant service fault switch', () => {
     expect(() => parseServiceFaultText('outage', 'SERVICE_FAULT')).toThrow(/SERVICE_FAULT: "outage" is not JSON/);
   });
 });
+
+describe('tenant service without a fault switch (AWS: no ADMIN_TOKEN)', () => {
+  let h: ServiceHarness;
+  beforeAll(async () => {
+    h = await startService({ adminToken: undefined });
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it('GIVEN no admin token configured WHEN anyone reads or sets the fault THEN 404 and the fault stays none', async () => {
+    for (const headers of [{}, { 'x-admin-token': ADMIN }, { 'x-admin-token': '' }] as Record<string, string>[]) {
+      expect((await h.call('GET', '/admin/fault', { headers })).status).toBe(404);
+      expect((await h.call('PUT', '/admin/fault', { headers, body: { kind: 'outage' } })).status).toBe(404);
+    }
+    expect(h.service.fault()).toEqual({ kind: 'none' });
+    expect((await h.call('GET', '/health')).status).toBe(200);
+  });
+});

@@ -49,7 +49,8 @@ export interface ServiceHarness {
 }
 
 export async function startService(
-  opts: { fault?: ServiceFault; random?: () => number } = {},
+  /** `adminToken: undefined` starts the service with its fault switch off, as on AWS. */
+  opts: { fault?: ServiceFault; random?: () => number; adminToken?: string } = {},
 ): Promise<ServiceHarness> {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(REGION, motoTarget())), {
     marshallOptions: { removeUndefinedValues: true },

@@ -187,6 +187,15 @@ describe('tenant tokens', () => {
     expect(() => settingsFromEnv({ ...env, ...change })).toThrow(message);
   });
 
+  it('GIVEN no ADMIN_TOKEN (AWS) WHEN reading settings THEN the fault switch is off; a short one is refused with the fix', () => {
+    const { ADMIN_TOKEN: _, ...aws } = env;
+    expect(settingsFromEnv(aws).adminToken).toBeUndefined();
+    expect(settingsFromEnv(env).adminToken).toBe(env.ADMIN_TOKEN);
+    expect(() => settingsFromEnv({ ...env, ADMIN_TOKEN: 'short' })).toThrow(
+      'ADMIN_TOKEN is 5 characters: use at least 16, or unset it to turn the fault switch off',
+    );
+  });
+
   it('GIVEN a loopback http issuer WHEN reading settings THEN it is accepted (the local environment)', () => {
     expect(settingsFromEnv({ ...env, TOKEN_ISSUER: 'http://127.0.0.1:4000' }).token.jwksUrl).toBe(
       'http://127.0.0.1:4000/.well-known/jwks.json',

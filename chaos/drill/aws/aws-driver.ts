@@ -3,13 +3,15 @@ import {
   type CloudWatchClient,
   DescribeAlarmsCommand,
   GetMetricStatisticsCommand,
+  HistoryItemType,
+  paginateDescribeAlarmHistory,
 } from '@aws-sdk/client-cloudwatch';
 import type { FisClient } from '@aws-sdk/client-fis';
 import { z } from 'zod';
 import type { AwsClients } from '../../../failover/aws/clients';
 import { namesFor } from '../../../failover/config/names';
 import type { RegionFlipConfig } from '../../../failover/config/schema';
-import type { ServiceFault } from '../../../infra/tenant-service/fault';
+import { FIS_LATENCY_TAG, FIS_TAGS, type FisFault } from '../../../infra/fis/tags';
 import {
   controlStoreFor,
   controlTableFor,
@@ -20,7 +22,7 @@ import {
   observedRoutingProblems,
   writeSeqsIn,
 } from '../driver';
-import { getServiceFault, setServiceFault } from '../fault-switch';
+import type { AlarmTransition } from '../measure/measurements';
 import { FisFaults } from './fis-faults';
 
 export interface AwsDriverOptions {
@@ -34,10 +36,7 @@ export interface AwsDriverOptions {
    * key that can mint tokens.
    */
   readonly tenantTokens?: string;
-  /** The fault switch's admin token, when faults go through the tenant service instead of FIS. */
-  readonly adminToken?: string;
   readonly runId: string;
-  readonly fetchImpl?: typeof fetch;
   readonly fisOptions?: ConstructorParameters<typeof FisFaults>[1];
 }
 
@@ -65,43 +64,65 @@ export function parseTenantTokens(text: string | undefined, config: RegionFlipCo
   return tokens.data;
 }
 
-const SERVICE_FAULT_KIND: Record<Exclude<ServiceFault['kind'], 'none'>, string> = {
-  outage: 'region-outage',
-  'error-rate': 'error-rate',
-  latency: 'latency',
+/**
+ * The FIS action each template runs, for errors that say what to deploy (infra/fis/drill-experiments.ts). On AWS every
+ * fault goes through FIS: the tenant service's fault switch is not routed by any listener (local environment only).
+ */
+const FIS_ACTIONS: Record<FisFault, string> = {
+  'region-outage': 'aws:network:disrupt-connectivity + aws:dynamodb:global-table-pause-replication',
+  'service-outage': 'aws:network:disrupt-connectivity on the app subnets',
+  latency: 'aws:ecs:task-network-latency',
+  'replication-pause': 'aws:dynamodb:global-table-pause-replication',
 };
 
+/** The state changes to ALARM in CloudWatch's alarm history item (its HistoryData is JSON with newState). */
+function alarmTransitionOf(
+  item: { AlarmName?: string; AlarmType?: string; Timestamp?: Date; HistoryData?: string },
+  region: string,
+): AlarmTransition | undefined {
+  if (!item.AlarmName || !item.Timestamp || !item.HistoryData) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(item.HistoryData);
+  } catch {
+    throw new Error(`CloudWatch alarm history of ${item.AlarmName} in ${region} is not JSON: ${item.HistoryData}`);
+  }
+  const state = (data as { newState?: { stateValue?: string } }).newState?.stateValue;
+  if (state !== 'ALARM') return undefined;
+  return {
+    at: item.Timestamp.getTime(),
+    region,
+    alarm: item.AlarmName,
+    composite: item.AlarmType === AlarmType.CompositeAlarm,
+  };
+}
+
 /**
- * The drill against deployed stacks. Faults go through the FIS experiment templates the CDK app tags for RegionFlip
- * (chaos/drill/aws/fis-faults.ts); a Region fault without a template goes through each regional endpoint's fault switch
- * over HTTPS. Alarms, routing and the audit trail are read from the deployment itself.
+ * The drill against deployed stacks. Faults go through the FIS experiment templates the CDK app deploys and tags
+ * (infra/fis): there is no other way in, since no public listener routes the fault switch. Alarms, routing and the
+ * audit trail are read from the deployment itself.
  */
 export function awsDriver(opts: AwsDriverOptions): DrillDriver {
   const { config, clients } = opts;
   const names = namesFor(config);
   const store = controlStoreFor(config, clients);
   const fis = new FisFaults(opts.fis, opts.fisOptions);
-  const fetchImpl = opts.fetchImpl ?? fetch;
   const cloudwatch = (region: string): CloudWatchClient => {
     const cw = clients.cloudwatch[region];
     if (!cw) throw new Error(`no CloudWatch client for ${region}`);
     return cw;
   };
-  /** Every regional endpoint in a Region: the shared service and each premium tenant's. */
-  const endpoints = (region: string) => [
-    `https://${names.sharedRegionalRecord(region)}`,
-    ...config.tenants
-      .filter((t) => t.tier === 'premium')
-      .map((t) => `https://${names.premiumRegionalRecord(t.id, region)}`),
-  ];
-  const adminToken = () => {
-    if (!opts.adminToken) {
+  /** Starts the fault's template in the Region; no template is an error naming the tag and the action to deploy. */
+  const startFault = async (fault: FisFault, region: string, check?: (tags: Record<string, string>) => void) => {
+    const template = await fis.findTemplate({ app: config.app, fault, region });
+    if (!template?.id) {
       throw new Error(
-        'no FIS experiment template for this fault and no admin token for the fault switch: deploy the FIS templates ' +
-          '(CDK app) or set REGIONFLIP_ADMIN_TOKEN',
+        `no FIS experiment template tagged ${FIS_TAGS.app}=${config.app}, ${FIS_TAGS.fault}=${fault}, ` +
+          `${FIS_TAGS.region}=${region}: deploy the Region stack of the CDK app (infra/fis, FIS action ${FIS_ACTIONS[fault]})`,
       );
     }
-    return opts.adminToken;
+    check?.(template.tags ?? {});
+    return fis.start(region, template.id, `${opts.runId}-${fault}-${Date.now()}`, opts.runId);
   };
   const alarm = async (region: string, alarmName: string) => {
     const out = await cloudwatch(region).send(
@@ -137,28 +158,30 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
     // The operating system's resolver: it honours the record TTLs as real clients do.
     newResolver: () => async (hostname) => `https://${hostname}`,
     async setServiceFault(region, fault) {
-      if (fault.kind === 'none') throw new Error('use lift() to clear a fault');
-      const template = await fis.findTemplate({ app: config.app, fault: SERVICE_FAULT_KIND[fault.kind], region });
-      if (template?.id) return fis.start(region, template.id, `${opts.runId}-${fault.kind}-${Date.now()}`, opts.runId);
-      const token = adminToken();
-      for (const url of endpoints(region)) await setServiceFault(url, token, fault, fetchImpl);
-      return undefined;
-    },
-    // The Region-outage FIS template (tagged regionflip:fault=region-outage) holds the cross-Region scenario.
-    takeRegionDown(region) {
-      return this.setServiceFault(region, { kind: 'outage' });
-    },
-    async pauseReplication() {
-      const region = config.regions.primary;
-      const template = await fis.findTemplate({ app: config.app, fault: 'replication-pause', region });
-      if (!template?.id) {
-        throw new Error(
-          `no FIS experiment template tagged regionflip:fault=replication-pause in ${region}: deploy it with the CDK app ` +
-            '(FIS action aws:dynamodb:global-table-pause-replication)',
-        );
+      switch (fault.kind) {
+        case 'none':
+          throw new Error('use lift() to clear a fault');
+        case 'outage':
+          return startFault('service-outage', region);
+        case 'latency':
+          // StartExperiment takes no parameters: the template's delay must be the drill's.
+          return startFault('latency', region, (tags) => {
+            if (tags[FIS_LATENCY_TAG] !== String(fault.ms)) {
+              throw new Error(
+                `the latency template in ${region} adds ${tags[FIS_LATENCY_TAG] ?? 'an unknown'} ms, the drill asks ` +
+                  `${fault.ms} ms: set the drill's latency to ${tags[FIS_LATENCY_TAG]} ms or change FIS_LATENCY_MS (infra/fis)`,
+              );
+            }
+          });
+        case 'error-rate':
+          throw new Error(
+            'the error-rate fault has no FIS action (FIS cannot make a service answer 5xx at a rate) and the fault ' +
+              'switch is not reachable on AWS: run this drill on the local environment (--target local)',
+          );
       }
-      return fis.start(region, template.id, `${opts.runId}-replication-${Date.now()}`, opts.runId);
     },
+    takeRegionDown: (region) => startFault('region-outage', region),
+    pauseReplication: () => startFault('replication-pause', config.regions.primary),
     async replicationLagMs() {
       const region = config.regions.primary;
       const now = new Date();
@@ -182,28 +205,19 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
       return latest?.Maximum;
     },
     async lift(undo) {
-      if (undo.experimentId) {
-        await fis.stop(experimentRegion(undo), undo.experimentId);
-        return `FIS experiment ${undo.experimentId} stopped`;
-      }
-      if (!('region' in undo.fault)) return `nothing to lift for ${undo.fault.kind}`;
-      const token = adminToken();
-      for (const url of endpoints(undo.fault.region)) await setServiceFault(url, token, { kind: 'none' }, fetchImpl);
-      return `fault switches of ${undo.fault.region} set to none`;
+      if (!undo.experimentId) return `nothing to lift for ${undo.fault.kind}: no FIS experiment was started`;
+      const region = experimentRegion(undo);
+      await fis.stop(region, undo.experimentId);
+      const { status } = await fis.state(region, undo.experimentId);
+      return `FIS experiment ${undo.experimentId} in ${region}: ${status ?? 'state unknown'}`;
     },
     async remainingFaults(undo) {
       const remaining: string[] = [];
       for (const u of undo) {
-        if (u.experimentId) {
-          const { status } = await fis.state(experimentRegion(u), u.experimentId);
-          if (status === 'running' || status === 'pending' || status === 'initiating' || status === 'stopping') {
-            remaining.push(`FIS experiment ${u.experimentId} is ${status}`);
-          }
-        } else if ('region' in u.fault && opts.adminToken) {
-          for (const url of endpoints(u.fault.region)) {
-            const fault = await getServiceFault(url, opts.adminToken, fetchImpl);
-            if (fault.kind !== 'none') remaining.push(`${url} still has fault ${fault.kind}`);
-          }
+        if (!u.experimentId) continue;
+        const { status } = await fis.state(experimentRegion(u), u.experimentId);
+        if (status === 'running' || status === 'pending' || status === 'initiating' || status === 'stopping') {
+          remaining.push(`FIS experiment ${u.experimentId} is ${status}`);
         }
       }
       return remaining;
@@ -216,6 +230,30 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
       const a = await alarm(region, names.regionAlarm(region));
       const at = a?.StateUpdatedTimestamp?.getTime();
       return a?.StateValue === 'ALARM' && at !== undefined && at >= since ? at : undefined;
+    },
+    // Which alarm fired when, composite and children, from each Region's alarm history (every page).
+    async alarmsFired(since, until) {
+      const fired: AlarmTransition[] = [];
+      for (const region of [config.regions.primary, config.regions.secondary]) {
+        const pages = paginateDescribeAlarmHistory(
+          { client: cloudwatch(region) },
+          {
+            HistoryItemType: HistoryItemType.StateUpdate,
+            AlarmTypes: [AlarmType.CompositeAlarm, AlarmType.MetricAlarm],
+            StartDate: new Date(since),
+            EndDate: new Date(until),
+            ScanBy: 'TimestampAscending',
+          },
+        );
+        for await (const page of pages) {
+          for (const item of page.AlarmHistoryItems ?? []) {
+            if (!item.AlarmName?.startsWith(names.alarmPrefix)) continue;
+            const transition = alarmTransitionOf(item, region);
+            if (transition) fired.push(transition);
+          }
+        }
+      }
+      return fired.sort((a, b) => a.at - b.at);
     },
     async alarmInAlarm(region, alarmName) {
       return (await alarm(region, alarmName))?.StateValue === 'ALARM';

@@ -7,18 +7,13 @@ import {
   StopExperimentCommand,
 } from '@aws-sdk/client-fis';
 
-/**
- * Faults on AWS through FIS experiment templates that the CDK app creates. A template is found by its tags, so the
- * drill needs no template id:
- *
- *   regionflip:app    the configuration's `app`
- *   regionflip:fault  a drill fault kind (region-outage, error-rate, latency, replication-pause)
- *   regionflip:region the Region the template acts on
- *
- * The template's own stop conditions (CloudWatch alarms) stop it too; the drill stops it in its rollbacks.
- */
+import { FIS_TAGS } from '../../../infra/fis/tags';
 
-export const FIS_TAGS = { app: 'regionflip:app', fault: 'regionflip:fault', region: 'regionflip:region' } as const;
+/**
+ * Faults on AWS through the FIS experiment templates that the CDK app creates (infra/fis), found by their tags
+ * (infra/fis/tags.ts), so the drill needs no template id. The template's own stop conditions (CloudWatch alarms) stop
+ * it too; the drill stops it in its rollbacks.
+ */
 
 export interface FisTemplateQuery {
   readonly app: string;
