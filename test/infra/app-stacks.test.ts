@@ -199,6 +199,49 @@ describe.each(regions)('the tenant stack in %s', (region) => {
     });
   });
 
+  it('GIVEN least privilege WHEN every statement on the failover role is read THEN it grants exactly the actions the Lambda calls, "*" only where AWS requires it', () => {
+    const template = templateOf(region);
+    const fn = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: names().failoverFunction } }),
+    )[0]!;
+    const role = logicalIdOf(fn.Properties.Role)!;
+    type Statement = { Effect: string; Action: string | string[]; Resource: unknown; NotAction?: unknown };
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.Roles as unknown[]).some((r) => logicalIdOf(r) === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    // A new AWS call of the Lambda must be added here on purpose: this list is its whole permission set.
+    expect(actions.sort()).toEqual(
+      [
+        'cloudwatch:DescribeAlarms',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
+        'route53:ChangeResourceRecordSets',
+        'route53:GetChange',
+        'route53:ListResourceRecordSets',
+        'sns:Publish',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    for (const st of statements) {
+      expect({ st, effect: st.Effect, notAction: st.NotAction }).toEqual({ st, effect: 'Allow', notAction: undefined });
+      // cloudwatch:DescribeAlarms has no resource-level scoping for composite alarms (acknowledged in the construct).
+      if (st.Resource === '*') expect(st.Action).toBe('cloudwatch:DescribeAlarms');
+    }
+    // Only the logs-writing managed policy: nothing broader rides on the role.
+    const managed = template.toJSON().Resources[role].Properties.ManagedPolicyArns as unknown[];
+    expect(managed).toHaveLength(1);
+    expect(JSON.stringify(managed)).toContain(':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"');
+  });
+
   it('GIVEN both Regions alarm topics WHEN the Lambda permissions are read THEN SNS may invoke it from either', () => {
     const template = templateOf(region);
     for (const topicRegion of regions) {
