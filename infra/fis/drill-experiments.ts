@@ -82,9 +82,11 @@ export class DrillExperiments extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
+      // An experiment report is evidence of a drill: versioning keeps one that is overwritten or deleted (CKV_AWS_21).
+      versioned: true,
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 'fis-reports/',
-      lifecycleRules: [{ expiration: Duration.days(365) }],
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
