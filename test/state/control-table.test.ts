@@ -87,6 +87,17 @@ function intentFor(lease: Lease, baseEpoch: number, overrides: Partial<SwitchInt
   };
 }
 
+/** A holder that wrote its intent, then a contender that watched its lease unrenewed for the full duration and took it. */
+async function takenOverMidSwitch() {
+  const { a: store, b: contender, bClock } = await twoCallers();
+  const stale = (await store.acquireLease('lambda-a', 10, T0))!;
+  await store.recordSwitchStarted(stale, intentFor(stale, 0));
+  expect(await contender.acquireLease('lambda-b', 10, T0)).toBeUndefined();
+  bClock.advance(11);
+  const fresh = (await contender.acquireLease('lambda-b', 10, at(11)))!;
+  return { store, contender, stale, fresh };
+}
+
 describe('DynamoControlStore (control table on moto)', () => {
   it('GIVEN an empty table WHEN routing is read THEN it defaults to the primary Region, epoch 0, automation from policy', async () => {
     const store = await newStore(false);
@@ -150,12 +161,7 @@ describe('DynamoControlStore (control table on moto)', () => {
   });
 
   it('GIVEN a stale holder whose lease was taken over WHEN it records intent or done THEN it is fenced and nothing changes', async () => {
-    const { a: store, b: contender, bClock } = await twoCallers();
-    const stale = (await store.acquireLease('lambda-a', 10, T0))!;
-    await store.recordSwitchStarted(stale, intentFor(stale, 0));
-    expect(await contender.acquireLease('lambda-b', 10, T0)).toBeUndefined();
-    bClock.advance(11);
-    const fresh = (await contender.acquireLease('lambda-b', 10, at(11)))!;
+    const { store, stale, fresh } = await takenOverMidSwitch();
 
     await expect(
       store.recordSwitchDone(stale, intentFor(stale, 0), OUTCOME, at(12), announcementOf(intentFor(stale, 0))),
@@ -176,13 +182,7 @@ describe('DynamoControlStore (control table on moto)', () => {
   });
 
   it('GIVEN a switch recorded done WHEN the outbox is read THEN its announcement is there until cleared; a fenced "done" leaves none', async () => {
-    const { a: store, b: contender, bClock } = await twoCallers();
-    const stale = (await store.acquireLease('lambda-a', 10, T0))!;
-    await store.recordSwitchStarted(stale, intentFor(stale, 0));
-    bClock.advance(1);
-    expect(await contender.acquireLease('lambda-b', 10, T0)).toBeUndefined();
-    bClock.advance(11);
-    const fresh = (await contender.acquireLease('lambda-b', 10, at(11)))!;
+    const { store, contender, stale, fresh } = await takenOverMidSwitch();
     await expect(
       store.recordSwitchDone(stale, intentFor(stale, 0), OUTCOME, at(12), announcementOf(intentFor(stale, 0))),
     ).rejects.toThrow(FencedWriteError);
