@@ -8,6 +8,7 @@ import { createFailoverHandler } from '../../failover/handler/failover-handler';
 import type { ControlStore } from '../../failover/ports';
 import { createControlTable, DynamoControlStore } from '../../failover/state/control-table';
 import { DynamoDeliveryLedger } from '../../failover/state/delivery-ledger';
+import type { BackoffOptions } from '../../failover/switch/backoff';
 import { provisionRecords, zoneRecords } from '../../failover/switch/records';
 import { type Route53RecordsSwitch, route53SwitchFor } from '../../failover/switch/route53-switch';
 import { handlerSettings } from '../handler/alarm-fixtures';
@@ -52,7 +53,8 @@ export interface World {
   readonly config: RegionFlipConfig;
   readonly hostedZoneId: string;
   readonly tableName: string;
-  caller(name: string, wrap?: (store: ControlStore) => ControlStore): Caller;
+  /** `backoff`: the caller's Route 53 retry policy (default: the switch's own); its waits can move the caller's clock. */
+  caller(name: string, options?: { backoff?: (clock: MonotonicClock) => Partial<BackoffOptions> }): Caller;
   /** Every routing record as Route 53 serves it now. */
   observed(): Promise<ObservedRouting>;
   /** Label counts per Region. */
@@ -81,7 +83,7 @@ export async function newWorld(premiumTenants: number, region = EAST): Promise<W
     config,
     hostedZoneId: zone.hostedZoneId,
     tableName,
-    caller(name) {
+    caller(name, options = {}) {
       const clock = new MonotonicClock();
       const store = new DynamoControlStore(db, {
         tableName,
@@ -98,7 +100,10 @@ export async function newWorld(premiumTenants: number, region = EAST): Promise<W
         notifier: new RecordingNotifier(),
         beforeChange: async () => {},
         changes: 0,
-        trafficSwitch: route53SwitchFor(config, client, zone.hostedZoneId, { inSyncPollMs: 10 }),
+        trafficSwitch: route53SwitchFor(config, client, zone.hostedZoneId, {
+          inSyncPollMs: 10,
+          ...(options.backoff ? { backoff: options.backoff(clock) } : {}),
+        }),
       };
       client.middlewareStack.add(
         (next, context) => async (args) => {
