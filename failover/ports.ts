@@ -17,6 +17,11 @@ import type {
 /** Reads the health of Regions from their CloudWatch alarms, each Region from its own endpoint. */
 export interface HealthReader {
   read(regions: readonly string[], now: Date): Promise<Record<string, RegionHealth>>;
+  /**
+   * One premium tenant's silo in each Region (its composite, names.tenantAlarm), for the cell scope. A reader without
+   * it leaves tenant alarms to on-call (the decision pages: a tenant never moves on a notification alone).
+   */
+  readTenant?(tenantId: string, regions: readonly string[], now: Date): Promise<Record<string, RegionHealth>>;
 }
 
 /** What to switch: the whole Region (shared record and every premium tenant), or some premium tenants only. */

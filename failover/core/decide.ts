@@ -18,8 +18,8 @@ import type { AlarmEvent, Decision, DecisionInput, NoopCode, PageCode, RegionHea
  *                               rule assumes it knows where traffic is, and a split is never healthy steady state.
  *      unknown-region           (page) the table's active Region is neither configured Region (corrupt state).
  *   5. monitor-alarm            (noop) a monitoring alarm (it notifies on-call itself); never a failover.
- *      tenant-alarm             (page) one premium tenant's silo: that tenant's harm must reach a human; the Region
- *                               does not move for one tenant.
+ *      tenant alarm             one premium tenant's silo: decided in the cell scope (decideForTenant below): that
+ *                               tenant alone may move, under the same safety rules; the Region never moves for it.
  *   6. standby-region-alarm     (page) the alarm is about the standby Region: no traffic moves, but on-call must know
  *                               the failover target is gone.
  *   7. active-region-recovered  (noop) the active Region's live health reads OK again (the alarm flapped).
@@ -75,11 +75,7 @@ export function decide(input: DecisionInput): Decision {
     if (subject.kind === 'tenant') {
       const converged = convergenceDecision(input);
       if (converged) return converged;
-      return page(
-        'tenant-alarm',
-        `${what}: premium tenant "${subject.tenantId}"'s silo in ${subject.region} is unhealthy. The Region does not ` +
-          'move for one tenant; on-call decides (runbooks/manual-failover.md).',
-      );
+      return decideForTenant(input, what, subject.region, subject.tenantId);
     }
   }
 
@@ -210,6 +206,150 @@ export function decide(input: DecisionInput): Decision {
   };
 }
 
+/**
+ * The cell scope: a premium tenant's own silo alarmed (rule 5). The same safety rules as a Region move, within the
+ * tenant's scope, in the same order and for the same reasons:
+ *   unknown-tenant          (page) not a configured premium tenant: only premium tenants have a silo of their own.
+ *   standby-tenant-alarm    (page) the alarm is about the silo the tenant is NOT served from: its failover target.
+ *   tenant-recovered        (noop) the tenant's silo where it is served reads healthy again (the alarm flapped).
+ *   tenant-alarm            (page) the tenant's silos could not be read, or its serving silo is not confirmed in ALARM:
+ *                           a tenant never moves on the notification alone.
+ *   both-silos-unhealthy    (page) the tenant's silo in the other Region is unhealthy too.
+ *   target-region-unhealthy (page) the other Region, or the tenant's silo there, is not seen healthy (unknown), or the
+ *                           other Region as a whole is unhealthy: never move a tenant into a Region in ALARM.
+ *   target-not-healthy-long-enough (page) the silo there has been healthy for less than policy.targetHealthySeconds.
+ *   automation-disabled     (page) the kill switch is global: off means no tenant moves either.
+ *   cooldown                (page) the tenant's last switch — its own, or the Region's, which moved it too — was less
+ *                           than policy.cooldownSeconds ago. A tenant's move never starts the Region's cooldown.
+ *   too-many-failovers      (page) policy.maxAutoFailovers automatic failovers of THIS tenant in the window.
+ *   failover                of that tenant alone (scope: tenants [id]); no other record moves.
+ */
+function decideForTenant(input: DecisionInput, what: string, alarmRegion: string, tenantId: string): Decision {
+  const { routing, policy, regions, now } = input;
+  if (!(input.premiumTenants ?? []).includes(tenantId)) {
+    return page(
+      'unknown-tenant',
+      `${what} names tenant "${tenantId}", which is not a premium tenant of this deployment ` +
+        `(${(input.premiumTenants ?? []).join(', ') || 'none configured'}); nothing was changed. Check the alarm's name ` +
+        'and the tenants in the configuration.',
+    );
+  }
+  const current = routing.tenantOverrides[tenantId] ?? routing.activeRegion;
+  if (current !== regions.primary && current !== regions.secondary) {
+    return page(
+      'unknown-region',
+      `${what}: the control table says premium tenant "${tenantId}" is served from ${current}, which is not one of ` +
+        `this deployment's Regions (${regions.primary} and ${regions.secondary}); nothing was changed. Repair the ` +
+        'routing state with the runbook before automation can act.',
+    );
+  }
+  const target = current === regions.primary ? regions.secondary : regions.primary;
+  if (alarmRegion !== current) {
+    return page(
+      'standby-tenant-alarm',
+      `${what} is about premium tenant "${tenantId}"'s silo in ${alarmRegion}, but the tenant is served from ` +
+        `${current} and stays there. Its failover target is sick: until it recovers, moving the tenant would be refused.`,
+    );
+  }
+  const silos = input.tenantHealth;
+  if (!silos) {
+    return page(
+      'tenant-alarm',
+      `${what}: premium tenant "${tenantId}"'s silo in ${current} is unhealthy, and the health of its silos could not ` +
+        'be read; a tenant never moves on a notification alone. On-call decides (runbooks/manual-failover.md).',
+    );
+  }
+  const own = silos[current] ?? unknownHealth(current, `no reading of tenant "${tenantId}"'s silo`);
+  if (own.status === 'healthy') {
+    return noop(
+      'tenant-recovered',
+      `${what} fired, but premium tenant "${tenantId}"'s silo in ${current} reads healthy again${since(own, now)}; ` +
+        'the alarm flapped, so the tenant stays.',
+    );
+  }
+  if (own.status !== 'unhealthy') {
+    return page(
+      'tenant-alarm',
+      `${what}: premium tenant "${tenantId}"'s silo in ${current} cannot be confirmed unhealthy ` +
+        `(${own.detail ?? own.status}); a tenant never moves on a notification alone. On-call decides ` +
+        '(runbooks/manual-failover.md).',
+    );
+  }
+  const there = silos[target] ?? unknownHealth(target, `no reading of tenant "${tenantId}"'s silo`);
+  const targetRegion = healthOf(input, target);
+  const tenant = `premium tenant "${tenantId}"`;
+  if (there.status === 'unhealthy') {
+    return page(
+      'both-silos-unhealthy',
+      `${what}: ${tenant}'s silos are unhealthy in both Regions (${current}, and ${target}${inAlarm(there)}). ` +
+        `The tenant stays in ${current}; nothing was changed.`,
+    );
+  }
+  if (there.status === 'unknown' || targetRegion.status !== 'healthy') {
+    const why =
+      there.status === 'unknown'
+        ? `its silo there cannot be seen healthy (${there.detail ?? 'unknown'})`
+        : `the Region ${target} is ${targetRegion.status}${inAlarm(targetRegion)}`;
+    return page(
+      'target-region-unhealthy',
+      `${what}: ${tenant}'s silo in ${current} is unhealthy, but ${why}; a tenant never moves into a Region that is ` +
+        `not seen healthy, so it stays in ${current}.`,
+    );
+  }
+  const healthyFor = there.since ? secondsBetween(now, there.since) : undefined;
+  if (policy.targetHealthySeconds > 0 && (healthyFor === undefined || healthyFor < policy.targetHealthySeconds)) {
+    return page(
+      'target-not-healthy-long-enough',
+      `${what}: ${tenant}'s silo in ${target} has been healthy for ` +
+        `${healthyFor === undefined ? 'an unknown time' : `${healthyFor} s`}, and it must be healthy for ` +
+        `${policy.targetHealthySeconds} s before the tenant moves there; it stays in ${current}.`,
+    );
+  }
+  const wouldMove = `${what} would move ${tenant} from ${current} to ${target}`;
+  if (!routing.automation.enabled) {
+    return page(
+      'automation-disabled',
+      `${wouldMove}, but automatic failover is disabled${routing.automation.reason ? ` ("${routing.automation.reason}")` : ''}. ` +
+        'On-call decides: runbooks/manual-failover.md.',
+    );
+  }
+  const scope = routing.tenantScopes?.[tenantId];
+  const lastMoved = [scope?.lastSwitchAt, routing.lastSwitchAt]
+    .filter((d): d is Date => d !== undefined)
+    .sort((a, b) => b.getTime() - a.getTime())[0];
+  if (lastMoved) {
+    const sinceSwitch = secondsBetween(now, lastMoved);
+    if (sinceSwitch < policy.cooldownSeconds) {
+      return page(
+        'cooldown',
+        `${wouldMove}, but the tenant moved ${sinceSwitch} s ago (cooldown ${policy.cooldownSeconds} s)` +
+          `${sinceSwitch < 0 ? ' (its time is in the future: a clock is skewed)' : ''}. On-call decides.`,
+      );
+    }
+  }
+  const inWindow = (scope?.recentAutoFailovers ?? []).filter(
+    (t) => secondsBetween(now, t) < policy.windowSeconds,
+  ).length;
+  if (inWindow >= policy.maxAutoFailovers) {
+    return page(
+      'too-many-failovers',
+      `${wouldMove}, but ${inWindow} automatic failover(s) of this tenant already happened in the last ` +
+        `${policy.windowSeconds} s and the limit is ${policy.maxAutoFailovers}. On-call decides.`,
+    );
+  }
+  return {
+    kind: 'failover',
+    from: current,
+    to: target,
+    scope: { kind: 'tenants', tenantIds: [tenantId] },
+    reason:
+      `${what}: ${tenant}'s silo in ${current} is unhealthy (${own.status}${inAlarm(own)}); its silo in ${target} ` +
+      `has been healthy for ${healthyFor === undefined ? 'an unknown time' : `${healthyFor} s`} and ${inWindow} of ` +
+      `${policy.maxAutoFailovers} automatic failover(s) of this tenant were used in the last ${policy.windowSeconds} s: ` +
+      `moving this tenant alone from ${current} to ${target}; every other tenant stays.`,
+  };
+}
+
 /** Rule 4: a routing state that is not consistent is converged or paged, whatever triggered the decision. */
 function convergenceDecision(input: DecisionInput): Decision | undefined {
   if (input.truth.kind === 'consistent') return undefined;
@@ -234,7 +374,11 @@ function describeAlarm(alarm: AlarmEvent): string {
 
 /** A Region missing from the health read is unknown, never assumed healthy. */
 function healthOf(input: DecisionInput, region: string): RegionHealth {
-  return input.health[region] ?? { region, status: 'unknown', alarmsInAlarm: [], detail: 'no health reading for it' };
+  return input.health[region] ?? unknownHealth(region, 'no health reading for it');
+}
+
+function unknownHealth(region: string, detail: string): RegionHealth {
+  return { region, status: 'unknown', alarmsInAlarm: [], detail };
 }
 
 /** Whole seconds from `earlier` to `later`, rounded down so "120 s ago" never overstates the elapsed time. */

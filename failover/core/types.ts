@@ -58,6 +58,16 @@ export interface RoutingState {
   readonly recentAutoFailovers: readonly Date[];
   /** Premium tenants moved on their own: tenant id → Region. */
   readonly tenantOverrides: Readonly<Record<string, string>>;
+  /**
+   * The cell scope's own history, per premium tenant moved on its own: its last switch and its automatic failovers,
+   * for the same cooldown and window rules as the Region's (a tenant's move never puts the Region in cooldown).
+   */
+  readonly tenantScopes?: Readonly<Record<string, TenantScopeState>>;
+}
+
+export interface TenantScopeState {
+  readonly lastSwitchAt?: Date;
+  readonly recentAutoFailovers: readonly Date[];
 }
 
 export interface DecisionInput {
@@ -69,6 +79,13 @@ export interface DecisionInput {
   readonly truth: RoutingTruth;
   /** Health of both Regions, keyed by Region code. */
   readonly health: Readonly<Record<string, RegionHealth>>;
+  /**
+   * For a premium tenant's alarm: that tenant's silo in each Region (its composite, names.tenantAlarm), keyed by Region.
+   * Absent when it could not be read: the decision then pages instead of moving the tenant.
+   */
+  readonly tenantHealth?: Readonly<Record<string, RegionHealth>>;
+  /** The configured premium tenants: only they move on their own. Absent = none known (a tenant alarm pages). */
+  readonly premiumTenants?: readonly string[];
   readonly policy: Policy;
   readonly regions: { readonly primary: string; readonly secondary: string };
   /** Alarms whose names start with this prefix are under management; others are ignored. */
@@ -83,12 +100,16 @@ export type NoopCode =
   | 'active-region-recovered'
   | 'stale-alarm'
   | 'active-region-healthy'
-  | 'active-region-health-unknown';
+  | 'active-region-health-unknown'
+  | 'tenant-recovered';
 
 export type PageCode =
   | 'unknown-region'
   | 'standby-region-alarm'
   | 'tenant-alarm'
+  | 'unknown-tenant'
+  | 'standby-tenant-alarm'
+  | 'both-silos-unhealthy'
   | 'routing-not-converged'
   | 'both-regions-unhealthy'
   | 'target-region-unhealthy'
@@ -99,7 +120,14 @@ export type PageCode =
 
 /** The tagged result of the decision core. `reason` is a sentence for humans (logs, audit, on-call message). */
 export type Decision =
-  | { readonly kind: 'failover'; readonly from: string; readonly to: string; readonly reason: string }
+  /** `scope` absent: the Region (every tenant); `tenants`: one premium tenant's cell (its silo's alarm). */
+  | {
+      readonly kind: 'failover';
+      readonly from: string;
+      readonly to: string;
+      readonly reason: string;
+      readonly scope?: SwitchScope;
+    }
   /** Routing is split or a switch was left unfinished: move the records of `scope` to `to` (truth.ts says why). */
   | { readonly kind: 'converge'; readonly to: string; readonly scope: SwitchScope; readonly reason: string }
   | { readonly kind: 'noop'; readonly code: NoopCode; readonly reason: string }

@@ -238,6 +238,7 @@ export function failoverDepsFromSettings(
     health: new CloudWatchHealthReader({
       cloudwatch: clients.cloudwatch,
       regionAlarmName: names.regionAlarm,
+      tenantAlarmName: names.tenantAlarm,
       alarmPrefix: names.alarmPrefix,
       probe: {
         alarmName: names.probeAlarm,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FAILOVER_METRIC } from '../config/names';
+import { classifyAlarmName, FAILOVER_METRIC } from '../config/names';
 import type { Policy } from '../config/schema';
 import { decide } from '../core/decide';
 import { assessRouting } from '../core/truth';
@@ -140,7 +140,20 @@ async function readSituation(deps: ProcessAlarmDeps) {
     deps.health.read([deps.regions.primary, deps.regions.secondary], now),
   ]);
   const truth = assessRouting(routing, intent, observed);
-  return { now, routing, intent, truth, health };
+  // Premium tenants are the routing records of their own (not `shared`, not a shard `shared-<n>`: names.ts reserves them).
+  const premiumTenants = observed.records.map((r) => r.label).filter((label) => !/^shared(-\d+)?$/.test(label));
+  return { now, routing, intent, truth, health, premiumTenants };
+}
+
+/** For a premium tenant's alarm, its silos in both Regions (undefined when not a tenant alarm or not readable). */
+async function tenantHealthFor(deps: ProcessAlarmDeps, alarm: AlarmEvent | undefined, now: Date) {
+  if (!alarm || !deps.health.readTenant) return undefined;
+  const subject = classifyAlarmName(
+    { app: deps.managedAlarmPrefix.slice(0, -1), regions: deps.regions },
+    alarm.alarmName,
+  );
+  if (subject?.kind !== 'tenant') return undefined;
+  return deps.health.readTenant(subject.tenantId, [deps.regions.primary, deps.regions.secondary], now);
 }
 
 /** At most this many switch rounds per delivery or reconciliation: each round re-reads everything. */
@@ -162,13 +175,16 @@ async function decideAndAct(
   let convergedFrom: string | undefined;
   for (let attempt = 1; round < MAX_ROUNDS; attempt++) {
     round++;
-    const { now, routing, truth, health } = await readSituation(deps);
+    const { now, routing, truth, health, premiumTenants } = await readSituation(deps);
+    const tenantHealth = await tenantHealthFor(deps, alarm, now);
     // After a converge round, the alarm is decided again on the converged routing.
     const decision = decide({
       ...(alarm ? { alarm } : {}),
       routing,
       truth,
       health,
+      ...(tenantHealth ? { tenantHealth } : {}),
+      premiumTenants,
       policy: deps.policy,
       regions: deps.regions,
       managedAlarmPrefix: deps.managedAlarmPrefix,
@@ -205,7 +221,7 @@ async function decideAndAct(
     const isConverge = decision.kind === 'converge';
     if (isConverge) convergedFrom = routing.activeRegion;
     const report = await executeSwitch(switchDepsOf(deps), {
-      switch: { targetRegion: decision.to, scope: isConverge ? decision.scope : { kind: 'region' } },
+      switch: { targetRegion: decision.to, scope: decision.scope ?? { kind: 'region' } },
       caller: isConverge ? 'reconciler' : 'automatic-failover',
       actor: deps.actor,
       reason: decision.reason,

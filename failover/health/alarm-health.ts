@@ -14,6 +14,8 @@ export interface CloudWatchHealthReaderProps {
   readonly cloudwatch: Readonly<Record<string, CloudWatchClient>>;
   /** The Region's health alarm (names.regionAlarm): its state is the Region's verdict. */
   readonly regionAlarmName: (region: string) => string;
+  /** A premium tenant's silo composite (names.tenantAlarm): read for the cell scope when given. */
+  readonly tenantAlarmName?: (region: string, tenantId: string) => string;
   /** names.alarmPrefix: the Region's managed alarms are named `${alarmPrefix}${region}-…`. */
   readonly alarmPrefix: string;
   /** Each CloudWatch call is abandoned after this long, so a Region that does not answer cannot stall a failover. */
@@ -53,6 +55,22 @@ export class CloudWatchHealthReader implements HealthReader {
 
   async read(regions: readonly string[]): Promise<Record<string, RegionHealth>> {
     const healths = await Promise.all(regions.map((region) => this.readWithProbe(region)));
+    return Object.fromEntries(healths.map((h) => [h.region, h]));
+  }
+
+  /**
+   * A premium tenant's silo in each Region: its composite's state, read in that Region (unknown when it cannot be
+   * read or does not exist). The peer's probe does not apply: it probes the Region, not one silo.
+   */
+  async readTenant(tenantId: string, regions: readonly string[]): Promise<Record<string, RegionHealth>> {
+    const name = this.props.tenantAlarmName;
+    const healths = await Promise.all(
+      regions.map((region) =>
+        name
+          ? this.readRegion(region, name(region, tenantId), name(region, tenantId))
+          : Promise.resolve(unknown(region, 'this reader was built without tenant alarm names')),
+      ),
+    );
     return Object.fromEntries(healths.map((h) => [h.region, h]));
   }
 
@@ -126,17 +144,21 @@ export class CloudWatchHealthReader implements HealthReader {
     }
   }
 
-  private async readRegion(region: string): Promise<RegionHealth> {
+  /** The verdict alarm's state in its Region, with the managed alarms under `inAlarmPrefix` that are in ALARM. */
+  private async readRegion(
+    region: string,
+    alarmName = this.props.regionAlarmName(region),
+    inAlarmPrefix = `${this.props.alarmPrefix}${region}-`,
+  ): Promise<RegionHealth> {
     const client = this.props.cloudwatch[region];
     if (!client) {
       const known = Object.keys(this.props.cloudwatch).join(', ') || 'none';
       return unknown(region, `no CloudWatch client for Region ${region} (clients exist for: ${known})`);
     }
-    const alarmName = this.props.regionAlarmName(region);
     try {
       const [verdict, alarmsInAlarm] = await Promise.all([
         this.describe(client, region, { AlarmNames: [alarmName] }),
-        this.describe(client, region, { AlarmNamePrefix: `${this.props.alarmPrefix}${region}-`, StateValue: 'ALARM' }),
+        this.describe(client, region, { AlarmNamePrefix: inAlarmPrefix, StateValue: 'ALARM' }),
       ]);
       const alarm = verdict.find((a) => a.AlarmName === alarmName);
       // The describe filter on StateValue is not honoured by every endpoint (moto ignores it with a prefix): re-check.

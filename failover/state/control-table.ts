@@ -122,6 +122,7 @@ export class DynamoControlStore implements ControlStore {
       ...(item.lastSwitchAt ? { lastSwitchAt: item.lastSwitchAt } : {}),
       recentAutoFailovers: item.recentAutoFailovers ?? [],
       tenantOverrides: item.tenantOverrides ?? {},
+      ...(item.tenantScopes ? { tenantScopes: item.tenantScopes } : {}),
     };
   }
 
@@ -221,7 +222,11 @@ export class DynamoControlStore implements ControlStore {
     }
   }
 
-  async renewLease(lease: Lease, now: Date): Promise<Lease | undefined> {
+  renewLease(lease: Lease, now: Date): Promise<Lease | undefined> {
+    return this.renew(lease, now, false);
+  }
+
+  private async renew(lease: Lease, now: Date, recognised: boolean): Promise<Lease | undefined> {
     const version = randomUUID();
     const sentAt = this.monotonicMs();
     try {
@@ -245,10 +250,17 @@ export class DynamoControlStore implements ControlStore {
       return { ...lease, version, validUntilMs: sentAt + lease.durationMs };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      // A renewal whose answer was lost (a timeout after the write landed) left a version we chose: still ours.
+      // A renewal whose answer was lost (a timeout after the write landed) left a version we chose: still ours. When
+      // it landed is unknown, so its validity is not assumed: renew once more from that version, timed from now.
       const current = await this.readLeaseItem();
-      if (current && !current.released && current.owner === lease.owner && current.token === lease.token) {
-        return { ...lease, version: current.version };
+      if (
+        !recognised &&
+        current &&
+        !current.released &&
+        current.owner === lease.owner &&
+        current.token === lease.token
+      ) {
+        return this.renew({ ...lease, version: current.version }, now, true);
       }
       return undefined;
     }
@@ -353,17 +365,28 @@ export class DynamoControlStore implements ControlStore {
                 TableName: this.table,
                 Key: ROUTING_KEY,
                 // automation is left alone: the kill switch may be toggled while a switch is in flight.
+                // Each scope's history as routingAfterSwitch computed it (a tenant's move leaves the Region's alone).
                 UpdateExpression:
-                  'SET activeRegion = :active, epoch = :next, lastSwitchAt = :now, ' +
-                  'recentAutoFailovers = :recent, tenantOverrides = :overrides',
+                  'SET activeRegion = :active, epoch = :next, ' +
+                  `${next.lastSwitchAt ? 'lastSwitchAt = :last, ' : ''}` +
+                  'recentAutoFailovers = :recent, tenantOverrides = :overrides, tenantScopes = :scopes',
                 ConditionExpression: epochCondition,
                 ExpressionAttributeValues: {
                   ':active': next.activeRegion,
                   ':next': next.epoch,
                   ':base': intent.baseEpoch,
-                  ':now': iso(now),
+                  ...(next.lastSwitchAt ? { ':last': iso(next.lastSwitchAt) } : {}),
                   ':recent': next.recentAutoFailovers.map(iso),
                   ':overrides': next.tenantOverrides,
+                  ':scopes': Object.fromEntries(
+                    Object.entries(next.tenantScopes ?? {}).map(([tenantId, scope]) => [
+                      tenantId,
+                      {
+                        ...(scope.lastSwitchAt ? { lastSwitchAt: iso(scope.lastSwitchAt) } : {}),
+                        recentAutoFailovers: scope.recentAutoFailovers.map(iso),
+                      },
+                    ]),
+                  ),
                 },
               },
             },

@@ -6,7 +6,8 @@ import * as z from 'zod';
  * field, never a silently defaulted value that a decision would then trust.
  *
  *   pk          sk                    item
- *   routing     state                 activeRegion, epoch, automation, lastSwitchAt, recentAutoFailovers, tenantOverrides
+ *   routing     state                 activeRegion, epoch, automation, lastSwitchAt, recentAutoFailovers, tenantOverrides,
+ *                                     tenantScopes (per premium tenant: lastSwitchAt, recentAutoFailovers)
  *   routing     intent                the write-ahead switch intent (present only while a switch is in flight)
  *   lease       switch                owner, token, version, durationMs, released (ARCHITECTURE.md, "The lease protocol")
  *   audit       <ISO time>#<id>       one audit entry (sorts by time)
@@ -108,6 +109,9 @@ export const routingCodec = codec(
     lastSwitchAt: isoDate.optional(),
     recentAutoFailovers: z.array(isoDate).optional(),
     tenantOverrides: z.record(z.string(), z.string()).optional(),
+    tenantScopes: z
+      .record(z.string(), z.object({ lastSwitchAt: isoDate.optional(), recentAutoFailovers: z.array(isoDate) }))
+      .optional(),
   }),
 );
 

@@ -1,4 +1,4 @@
-import type { RoutingState, SwitchIntent, SwitchRequest } from '../core/types';
+import type { RoutingState, SwitchIntent, SwitchRequest, TenantScopeState } from '../core/types';
 
 /** Routing before any switch was recorded: everything on the primary Region, automation as the config policy says. */
 export function defaultRouting(primaryRegion: string, automationEnabled: boolean): RoutingState {
@@ -27,7 +27,8 @@ export function routingSatisfies(routing: RoutingState, request: SwitchRequest):
 /**
  * The routing state once a switch lands (pure; the control table writes exactly this, fenced by epoch and lease):
  * epoch + 1; a Region switch moves every tenant, so overrides go; a tenant switch records an override unless the tenant
- * lands on the active Region; automatic failovers are remembered for the policy's window.
+ * lands on the active Region. Each scope keeps its own last switch and automatic failovers (for the policy's window):
+ * the Region's in `lastSwitchAt`/`recentAutoFailovers`, each tenant's in `tenantScopes`.
  */
 export function routingAfterSwitch(
   routing: RoutingState,
@@ -48,16 +49,28 @@ export function routingAfterSwitch(
     }
   }
   const windowStart = now.getTime() - autoFailoverWindowSeconds * 1000;
-  const recentAutoFailovers = [
-    ...routing.recentAutoFailovers.filter((t) => t.getTime() >= windowStart),
+  const recent = (times: readonly Date[]) => [
+    ...times.filter((t) => t.getTime() >= windowStart),
     ...(intent.caller === 'automatic-failover' ? [now] : []),
   ];
+  const epoch = routing.epoch + 1;
+  if (request.scope.kind === 'tenants') {
+    // The cell scope keeps its own cooldown and window: one tenant's move never holds back a Region failover.
+    const tenantScopes: Record<string, TenantScopeState> = { ...routing.tenantScopes };
+    for (const tenantId of request.scope.tenantIds) {
+      tenantScopes[tenantId] = {
+        lastSwitchAt: now,
+        recentAutoFailovers: recent(tenantScopes[tenantId]?.recentAutoFailovers ?? []),
+      };
+    }
+    return { ...routing, epoch, tenantOverrides, tenantScopes };
+  }
   return {
     ...routing,
     activeRegion,
-    epoch: routing.epoch + 1,
+    epoch,
     lastSwitchAt: now,
-    recentAutoFailovers,
+    recentAutoFailovers: recent(routing.recentAutoFailovers),
     tenantOverrides,
   };
 }

@@ -37,7 +37,12 @@ describe('routingAfterSwitch (the state a switch lands)', () => {
       fc.property(routing, request, caller, (before, req, who) => {
         const after = routingAfterSwitch(before, { request: req, caller: who }, NOW, WINDOW);
         expect(after.epoch).toBe(before.epoch + 1);
-        expect(after.lastSwitchAt).toEqual(NOW);
+        // Each scope dates its own last switch: a tenant move leaves the Region's alone.
+        if (req.scope.kind === 'region') expect(after.lastSwitchAt).toEqual(NOW);
+        else {
+          expect(after.lastSwitchAt).toEqual(before.lastSwitchAt);
+          for (const t of req.scope.tenantIds) expect(after.tenantScopes?.[t]?.lastSwitchAt).toEqual(NOW);
+        }
         expect(routingSatisfies(after, req)).toBe(true);
         expect(after.automation).toEqual(before.automation);
       }),
@@ -58,12 +63,25 @@ describe('routingAfterSwitch (the state a switch lands)', () => {
     );
   });
 
-  it('GIVEN past automatic failovers WHEN a switch lands THEN only those in the window remain, plus this one if automatic', () => {
+  it("GIVEN past automatic failovers WHEN a switch lands THEN its scope's budget keeps those in the window, plus this one if automatic; the other scopes' budgets are untouched", () => {
     fc.assert(
       fc.property(routing, request, caller, (before, req, who) => {
         const after = routingAfterSwitch(before, { request: req, caller: who }, NOW, WINDOW);
-        const kept = before.recentAutoFailovers.filter((t) => NOW.getTime() - t.getTime() <= WINDOW * 1000);
-        expect(after.recentAutoFailovers).toEqual(who === 'automatic-failover' ? [...kept, NOW] : kept);
+        const kept = (times: readonly Date[]) => [
+          ...times.filter((t) => NOW.getTime() - t.getTime() <= WINDOW * 1000),
+          ...(who === 'automatic-failover' ? [NOW] : []),
+        ];
+        if (req.scope.kind === 'region') {
+          expect(after.recentAutoFailovers).toEqual(kept(before.recentAutoFailovers));
+          expect(after.tenantScopes).toEqual(before.tenantScopes);
+          return;
+        }
+        expect(after.recentAutoFailovers).toEqual(before.recentAutoFailovers);
+        for (const t of req.scope.tenantIds) {
+          expect(after.tenantScopes?.[t]?.recentAutoFailovers).toEqual(
+            kept(before.tenantScopes?.[t]?.recentAutoFailovers ?? []),
+          );
+        }
       }),
     );
   });

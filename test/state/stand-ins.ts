@@ -83,20 +83,44 @@ export class RecordingNotifier implements Notifier {
 
 /** Health as fixed statuses per Region, healthy since long before `now`. */
 export class FixedHealth implements HealthReader {
-  constructor(public statuses: Record<string, RegionHealth['status']>) {}
+  /** `silos`: premium tenants' silos per Region (tenant id → Region → status); a silo not listed reads unknown. */
+  constructor(
+    public statuses: Record<string, RegionHealth['status']>,
+    public silos: Record<string, Record<string, RegionHealth['status']>> = {},
+  ) {}
   async read(regions: readonly string[]): Promise<Record<string, RegionHealth>> {
-    return Object.fromEntries(
-      regions.map((region) => [
-        region,
-        {
-          region,
-          status: this.statuses[region] ?? 'unknown',
-          since: new Date('2026-01-01T00:00:00Z'),
-          alarmsInAlarm: this.statuses[region] === 'unhealthy' ? [`regionflip-${region}-region-unhealthy`] : [],
-        },
-      ]),
+    return fixed(
+      regions,
+      (region) => this.statuses[region],
+      (region) => `regionflip-${region}-region-unhealthy`,
     );
   }
+  async readTenant(tenantId: string, regions: readonly string[]): Promise<Record<string, RegionHealth>> {
+    return fixed(
+      regions,
+      (region) => this.silos[tenantId]?.[region],
+      (region) => `regionflip-${region}-tenant-${tenantId}-unhealthy`,
+    );
+  }
+}
+
+function fixed(
+  regions: readonly string[],
+  statusOf: (region: string) => RegionHealth['status'] | undefined,
+  alarmOf: (region: string) => string,
+): Record<string, RegionHealth> {
+  return Object.fromEntries(
+    regions.map((region) => {
+      const status = statusOf(region) ?? 'unknown';
+      const h: RegionHealth = {
+        region,
+        status,
+        since: new Date('2026-01-01T00:00:00Z'),
+        alarmsInAlarm: status === 'unhealthy' ? [alarmOf(region)] : [],
+      };
+      return [region, h];
+    }),
+  );
 }
 
 /** A clock tests move by hand; each reading also ticks 1 ms, so events read in order get distinct, ordered times. */

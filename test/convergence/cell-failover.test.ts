@@ -1,0 +1,82 @@
+import { compositeAlarmMessage, snsEvent } from '../handler/alarm-fixtures';
+import { FixedHealth } from '../state/stand-ins';
+import { EAST, handlerOf, newWorld, WEST } from './support';
+
+/**
+ * The cell scope end to end (issue #11), observed from outside: the routing records Route 53 serves and the control
+ * table. One premium tenant's silo fails in the active Region: that tenant alone moves; its cooldown is its own; a
+ * Region failover afterwards is not held back by it.
+ */
+
+const PREMIUM = 5;
+const SICK = 'p0002';
+
+function tenantAlarm(region: string, tenantId: string) {
+  const name = `regionflip-${region}-tenant-${tenantId}-unhealthy`;
+  return compositeAlarmMessage(region, {
+    AlarmName: name,
+    AlarmArn: `arn:aws:cloudwatch:${region}:123456789012:alarm:${name}`,
+    AlarmDescription: `Premium tenant ${tenantId} is unhealthy in ${region}`,
+  });
+}
+
+async function where(world: Awaited<ReturnType<typeof newWorld>>) {
+  return Object.fromEntries((await world.observed()).records.map((r) => [r.label, r.region]));
+}
+
+describe('convergence: a premium tenant silo fails, only that tenant moves', () => {
+  it(`GIVEN ${SICK}'s silo in ALARM in us-east-1 and healthy in us-west-2 WHEN its alarm arrives THEN only ${SICK}'s record moves to us-west-2; a repeat within the cooldown pages; a Region alarm right after still fails every tenant over`, async () => {
+    const world = await newWorld(PREMIUM);
+    const lambda = world.caller('lambda');
+    const health = new FixedHealth(
+      { [EAST]: 'healthy', [WEST]: 'healthy' },
+      { [SICK]: { [EAST]: 'unhealthy', [WEST]: 'healthy' } },
+    );
+    const before = await where(world);
+
+    const moved = await handlerOf(world, lambda, health)(snsEvent(tenantAlarm(EAST, SICK), 'cell-1'));
+
+    const after = await where(world);
+    const routing = await lambda.store.getRouting();
+    expect({
+      decision: moved.results[0] && 'decision' in moved.results[0] ? moved.results[0].decision : undefined,
+      changed: Object.keys(after).filter((label) => after[label] !== before[label]),
+      sick: after[SICK],
+      others: new Set(
+        Object.entries(after)
+          .filter(([l]) => l !== SICK)
+          .map(([, r]) => r),
+      ),
+      activeRegion: routing.activeRegion,
+      overrides: routing.tenantOverrides,
+      regionLastSwitch: routing.lastSwitchAt,
+      tenantLastSwitch: routing.tenantScopes?.[SICK]?.lastSwitchAt instanceof Date,
+      told: lambda.notifier.sent.map((n) => n.subject),
+    }).toEqual({
+      decision: expect.objectContaining({ kind: 'failover', scope: { kind: 'tenants', tenantIds: [SICK] } }),
+      changed: [SICK],
+      sick: WEST,
+      others: new Set([EAST]),
+      activeRegion: EAST,
+      overrides: { [SICK]: WEST },
+      regionLastSwitch: undefined,
+      tenantLastSwitch: true,
+      told: [`RegionFlip switched tenants ${SICK} → us-west-2`],
+    });
+
+    // Its us-west-2 silo fails too, a moment later: within the tenant's cooldown nothing moves, on-call is paged.
+    health.silos[SICK] = { [EAST]: 'healthy', [WEST]: 'unhealthy' };
+    const repeat = await handlerOf(world, lambda, health)(snsEvent(tenantAlarm(WEST, SICK), 'cell-2'));
+    expect(repeat.results[0]).toMatchObject({ decision: { kind: 'page', code: 'cooldown' } });
+    expect(await where(world)).toEqual(after);
+
+    // The Region fails: the tenant's move did not start the Region's cooldown; every tenant ends on us-west-2.
+    health.statuses[EAST] = 'unhealthy';
+    const region = await handlerOf(world, lambda, health)(snsEvent(compositeAlarmMessage(EAST), 'region-1'));
+    expect(region.results[0]).toMatchObject({ decision: { kind: 'failover', to: WEST } });
+    expect({ sides: await world.sides(), overrides: (await lambda.store.getRouting()).tenantOverrides }).toEqual({
+      sides: { [WEST]: PREMIUM + 1 },
+      overrides: {},
+    });
+  });
+});
