@@ -2,38 +2,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeEnvState } from '../../chaos/env/env-state';
-import { runCli } from '../../failover/cli/program';
 import type { StatusReport } from '../../runbooks/status';
+import { type CliRun, captureCli } from '../cli/capture-cli';
 import { motoTarget } from '../support/moto';
 import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
 import { failOverTo } from './support/runbook-deps';
 
-/** Runs the CLI in-process (the real program, exit code from its table), `--target aws` pointed at moto. */
-async function cli(
+/** Runs the CLI in-process, `--target aws` pointed at moto. */
+function cli(
   dep: TestDeployment,
   configFile: string,
   args: string[],
   target: string[] = ['--target', 'aws', '--zone-id', dep.hostedZoneId],
-): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const spyOut = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const spyErr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  let code: number;
-  try {
-    code = await runCli(['-c', configFile, ...args, ...target]);
-  } finally {
-    spyOut.mockRestore();
-    spyErr.mockRestore();
-    process.exitCode = 0;
-  }
-  return { out, err, code };
+): Promise<CliRun> {
+  return captureCli(['-c', configFile, ...args, ...target]);
 }
 
 describe('runbook commands (CLI, --target aws against moto)', () => {
