@@ -29,7 +29,7 @@ const integration = [
   '/test/state/control-table\\.test\\.ts$',
   '/test/switch/execute-switch\\.test\\.ts$',
   '/test/switch/route53-switch\\.moto\\.test\\.ts$',
-  '/test/runbooks/(commands|runs|status|switch-runbook)\\.test\\.ts$',
+  '/test/runbooks/(commands|notifications|runs|status|switch-runbook)\\.test\\.ts$',
   '/test/tenant-service/(api|fault|isolation|paths)\\.test\\.ts$',
   '/test/infra/compliance\\.test\\.ts$',
   '/test/scan/checkov\\.test\\.ts$',

@@ -4,7 +4,14 @@ import { setTimeout } from 'node:timers/promises';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../failover/cli/exit-codes';
 import { systemClock } from '../failover/switch/execute-switch';
-import { formatNotifications, formatProbe, probeNames, runProbe } from './check-commands';
+import {
+  checkNotifications,
+  formatNotifications,
+  formatProbe,
+  NOTIFIED_SWITCHES_LOOKBACK,
+  probeNames,
+  runProbe,
+} from './check-commands';
 import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
 import type { RunbookPorts } from './ports';
@@ -373,9 +380,16 @@ function registerCheckCommands(program: Command, open: Open): void {
     ),
   ).action(async (flags: { last: number; output?: string; json?: boolean }, cmd: Command) => {
     const ctx = await open(cmd);
-    const received = await ctx.inbox.received();
-    if (wantsJson(flags)) print(JSON.stringify(received, null, 2));
-    else for (const line of formatNotifications(received, new Date(), flags.last)) print(line);
+    const [received, route, audit] = await Promise.all([
+      ctx.inbox.received(),
+      ctx.oncallRoute.read(),
+      ctx.store.listAudit(NOTIFIED_SWITCHES_LOOKBACK),
+    ]);
+    const report = checkNotifications(received, route, audit);
+    if (wantsJson(flags)) print(JSON.stringify(report, null, 2));
+    else for (const line of formatNotifications(report, new Date(), flags.last)) print(line);
+    // A switch nobody was paged about, or nobody to page: a human must tell on-call.
+    if (!report.ok) process.exitCode = EXIT.needsHuman;
   });
 }
 

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeEnvState } from '../../chaos/env/env-state';
 import type { StatusReport } from '../../runbooks/status';
 import { type CliRun, captureCli } from '../cli/capture-cli';
 import { motoTarget } from '../support/moto';
-import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
+import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment, writeLocalEnvState } from './support/deployment';
 import { failOverTo } from './support/runbook-deps';
 
 /** Runs the CLI in-process, `--target aws` pointed at moto. */
@@ -111,29 +110,7 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
 
   it('GIVEN a running local environment (its state file) WHEN failback --target local --yes --force --reason THEN it switches, verifies through the DNS answers and exits 0', async () => {
     const stateDir = join(dir, 'env');
-    writeEnvState(
-      {
-        id: 'cli-test',
-        runnerPid: process.pid,
-        startedAt: new Date().toISOString(),
-        processes: [],
-        connection: {
-          motoEndpoint: motoTarget().endpoint!,
-          hostedZoneId: dep.hostedZoneId,
-          config: dep.config,
-          regions: Object.fromEntries(
-            Object.entries(dep.serviceUrls).map(([region, url]) => [
-              region,
-              { serviceUrl: url, loadBalancerUrl: url, servicePid: process.pid },
-            ]),
-          ),
-          adminToken: 'unused',
-          oncallInboxUrl: 'http://127.0.0.1:9/unused',
-          replicationUrl: 'http://127.0.0.1:9/unused',
-        },
-      },
-      stateDir,
-    );
+    writeLocalEnvState(dep, stateDir);
     process.env.REGIONFLIP_ENV_STATE_DIR = stateDir;
 
     // moto has no replication: the sentinel never arrives, so the precheck is overridden (and recorded).
