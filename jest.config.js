@@ -18,6 +18,7 @@
 const integration = [
   '/test/cli/exit-codes\\.test\\.ts$',
   '/test/cli/status-watch\\.test\\.ts$',
+  '/test/cli/read-commands\\.test\\.ts$',
   '/test/handler/unresponsive-dynamodb\\.test\\.ts$',
   '/test/drill/cli\\.test\\.ts$',
   '/test/scan/secrets\\.test\\.ts$',

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { setTimeout } from 'node:timers/promises';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../failover/cli/exit-codes';
+import { wantsJson, withOutputOption } from '../failover/cli/output';
 import { systemClock } from '../failover/switch/execute-switch';
 import {
   checkNotifications,
@@ -71,14 +72,6 @@ export function nonEmpty(flag: string, fix: string) {
     return value;
   };
 }
-
-/** `-o json|table` on every read command; `--json` stays as the short form. */
-function withOutputOption(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--json', 'same as -o json');
-}
-const wantsJson = (flags: { output?: string; json?: boolean }) => flags.json === true || flags.output === 'json';
 
 function connectOptions(cmd: Command): ConnectOptions {
   const o = cmd.optsWithGlobals<TargetFlags & { config?: string }>();
