@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { describeFailure, EXIT } from '../../failover/cli/exit-codes';
+import { buildProgram } from '../../failover/cli/program';
 import { RunbookStepError, RunbookUsageError } from '../../runbooks/errors';
 import { captureCli } from './capture-cli';
 
@@ -31,16 +33,35 @@ describe('the CLI conventions (in-process)', () => {
     );
   });
 
-  it.each([['status'], ['failback', '--to', 'us-east-1'], ['runs', 'list']])(
-    'GIVEN --zone-id "" (an unset $ZONE_ID) WHEN %s THEN exit 2 naming the empty flag, before anything is called',
-    async (...command) => {
+  it('GIVEN --zone-id "" (an unset $ZONE_ID) WHEN given to every command that takes --zone-id THEN each exits 2 naming the empty flag, before anything is called', async () => {
+    const withZoneId = (cmd: Command, prefix: string[] = []): string[][] =>
+      cmd.commands.flatMap((c) => [
+        ...(c.options.some((o) => o.long === '--zone-id') ? [[...prefix, c.name()]] : []),
+        ...withZoneId(c, [...prefix, c.name()]),
+      ]);
+    const commands = withZoneId(buildProgram());
+    expect(commands.map((c) => c.join(' ')).sort()).toEqual(
+      [
+        'automation',
+        'failback',
+        'failover',
+        'notifications',
+        'probe',
+        'runs abandon',
+        'runs list',
+        'runs show',
+        'status',
+      ].sort(),
+    );
+    for (const command of commands) {
       const { code, err } = await captureCli([...command, '--target', 'aws', '--zone-id', '']);
-      expect(code).toBe(EXIT.usage);
-      expect(err).toContain(
-        '--zone-id is empty: leave --zone-id out to look the zone up by name, or set ZONE_ID first',
-      );
-    },
-  );
+      expect({ command, code, err: err.split('\n')[0] }).toEqual({
+        command,
+        code: EXIT.usage,
+        err: "error: option '--zone-id <id>' argument '' is invalid. --zone-id is empty: leave --zone-id out to look the zone up by name, or set ZONE_ID first",
+      });
+    }
+  });
 
   it('GIVEN automation disable without --reason WHEN run THEN exit 2 and the fix is named', async () => {
     const { code, err } = await captureCli(['automation', 'disable', '--target', 'aws']);
