@@ -18,6 +18,7 @@
 const integration = [
   '/test/cli/exit-codes\\.test\\.ts$',
   '/test/cli/status-watch\\.test\\.ts$',
+  '/test/cli/read-commands\\.test\\.ts$',
   '/test/handler/unresponsive-dynamodb\\.test\\.ts$',
   '/test/drill/cli\\.test\\.ts$',
   '/test/scan/secrets\\.test\\.ts$',
@@ -29,7 +30,7 @@ const integration = [
   '/test/state/control-table\\.test\\.ts$',
   '/test/switch/execute-switch\\.test\\.ts$',
   '/test/switch/route53-switch\\.moto\\.test\\.ts$',
-  '/test/runbooks/(commands|runs|status|switch-runbook)\\.test\\.ts$',
+  '/test/runbooks/(commands|notifications|runs|status|switch-runbook)\\.test\\.ts$',
   '/test/tenant-service/(api|fault|isolation|paths)\\.test\\.ts$',
   '/test/infra/compliance\\.test\\.ts$',
   '/test/scan/checkov\\.test\\.ts$',

@@ -1,7 +1,8 @@
 import type { RegionFlipConfig } from '../failover/config/schema';
+import type { AuditEntry } from '../failover/core/types';
 import type { RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
-import type { OncallReceived } from './ports';
+import type { OncallMessage, OncallReceived, OncallRoute } from './ports';
 import { formatAge } from './runs';
 import type { ProbeResult } from './served-by-probe';
 
@@ -58,19 +59,89 @@ export function formatProbe(report: ProbeReport, roles: RegionFlipConfig['region
   return lines;
 }
 
-export function formatNotifications(received: OncallReceived, now: Date, last: number): string[] {
-  if (!received.messages) {
-    return [
-      'on-call messages are not kept by SNS; read them where the on-call topic delivers them:',
-      ...received.where.map((w) => `  ${w}`),
-    ];
+/** What on-call received, and whether that is enough: `ok` false (exit 1) when a page that should exist does not. */
+export interface NotificationsReport {
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  readonly where: readonly string[];
+  readonly messages?: readonly OncallMessage[];
+}
+
+/** How many audit entries `notifications` looks through for switches on-call must have heard of. */
+export const NOTIFIED_SWITCHES_LOOKBACK = 50;
+
+/** The outcome and epoch a switch's on-call message carries (failover/switch/execute-switch.ts announces them). */
+function announcedSwitch(m: OncallMessage): { outcome?: unknown; epoch?: unknown } {
+  try {
+    const body: unknown = JSON.parse(m.message);
+    return typeof body === 'object' && body !== null ? body : {};
+  } catch {
+    // Not JSON: a message from something else on the topic, not a switch's announcement.
+    return {};
   }
-  const shown = received.messages.slice(-last);
-  const lines = [`${received.messages.length} message(s) received by on-call (${received.where.join('; ')})`];
-  if (shown.length < received.messages.length) lines.push(`  … the last ${shown.length} shown (--last <n> for more)`);
-  for (const m of shown) {
-    const ago = formatAge(now.getTime() - new Date(m.at).getTime());
-    lines.push(`  ${`${ago} ago`.padEnd(12)}  ${m.subject ?? firstLine(m.message)}`);
+}
+
+/**
+ * Nobody is paged when the on-call topic has no confirmed subscription; and where the messages can be read back
+ * (locally), every switch in the audit must have its message — the switch's announcement names its epoch, and so does
+ * its audit entry — or nobody was paged about it.
+ */
+export function checkNotifications(
+  received: OncallReceived,
+  route: OncallRoute,
+  audit: readonly AuditEntry[],
+): NotificationsReport {
+  const problems: string[] = [];
+  if (!route.destinations.some((d) => d.confirmed)) {
+    problems.push(
+      `nobody is subscribed: the on-call topic ${route.topicArn} has no confirmed subscription, so nobody is paged; subscribe on-call (and confirm it)`,
+    );
+  }
+  if (received.messages) {
+    const epochs = new Set(
+      received.messages
+        .map(announcedSwitch)
+        .filter((b) => b.outcome === 'switched')
+        .map((b) => b.epoch),
+    );
+    for (const e of audit) {
+      if (e.outcome !== 'switched' || e.epoch === undefined || epochs.has(e.epoch)) continue;
+      const what = e.request
+        ? `${e.request.scope.kind === 'region' ? 'all tenants' : e.request.scope.tenantIds.join(', ')} -> ${e.request.targetRegion}`
+        : 'a switch';
+      problems.push(
+        `nobody was paged about the switch ${what} (epoch ${e.epoch}, ${e.caller} by ${e.actor}, ${e.at.toISOString()}): ` +
+          'on-call received no message for it; the next switch or the reconciler resends it (check again in a minute), ' +
+          'and tell on-call yourself',
+      );
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    problems,
+    where: received.where,
+    ...(received.messages ? { messages: received.messages } : {}),
+  };
+}
+
+export function formatNotifications(report: NotificationsReport, now: Date, last: number): string[] {
+  const lines: string[] = [];
+  if (!report.messages) {
+    lines.push(
+      'on-call messages are not kept by SNS; read them where the on-call topic delivers them:',
+      ...report.where.map((w) => `  ${w}`),
+    );
+  } else {
+    const shown = report.messages.slice(-last);
+    lines.push(`${report.messages.length} message(s) received by on-call (${report.where.join('; ')})`);
+    if (shown.length < report.messages.length) lines.push(`  … the last ${shown.length} shown (--last <n> for more)`);
+    for (const m of shown) {
+      const ago = formatAge(now.getTime() - new Date(m.at).getTime());
+      lines.push(`  ${`${ago} ago`.padEnd(12)}  ${m.subject ?? firstLine(m.message)}`);
+    }
+  }
+  if (report.problems.length > 0) {
+    lines.push('', `NEEDS A HUMAN: ${report.problems.length} problem(s)`, ...report.problems.map((p) => `  ! ${p}`));
   }
   return lines;
 }

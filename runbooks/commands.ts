@@ -3,8 +3,16 @@ import { createInterface } from 'node:readline/promises';
 import { setTimeout } from 'node:timers/promises';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from '../failover/cli/exit-codes';
+import { wantsJson, withOutputOption } from '../failover/cli/output';
 import { systemClock } from '../failover/switch/execute-switch';
-import { formatNotifications, formatProbe, probeNames, runProbe } from './check-commands';
+import {
+  checkNotifications,
+  formatNotifications,
+  formatProbe,
+  NOTIFIED_SWITCHES_LOOKBACK,
+  probeNames,
+  runProbe,
+} from './check-commands';
 import { type ConnectOptions, connect, currentActor, leaseOwner, type RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
 import type { RunbookPorts } from './ports';
@@ -64,14 +72,6 @@ export function nonEmpty(flag: string, fix: string) {
     return value;
   };
 }
-
-/** `-o json|table` on every read command; `--json` stays as the short form. */
-function withOutputOption(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--json', 'same as -o json');
-}
-const wantsJson = (flags: { output?: string; json?: boolean }) => flags.json === true || flags.output === 'json';
 
 function connectOptions(cmd: Command): ConnectOptions {
   const o = cmd.optsWithGlobals<TargetFlags & { config?: string }>();
@@ -373,9 +373,16 @@ function registerCheckCommands(program: Command, open: Open): void {
     ),
   ).action(async (flags: { last: number; output?: string; json?: boolean }, cmd: Command) => {
     const ctx = await open(cmd);
-    const received = await ctx.inbox.received();
-    if (wantsJson(flags)) print(JSON.stringify(received, null, 2));
-    else for (const line of formatNotifications(received, new Date(), flags.last)) print(line);
+    const [received, route, audit] = await Promise.all([
+      ctx.inbox.received(),
+      ctx.oncallRoute.read(),
+      ctx.store.listAudit(NOTIFIED_SWITCHES_LOOKBACK),
+    ]);
+    const report = checkNotifications(received, route, audit);
+    if (wantsJson(flags)) print(JSON.stringify(report, null, 2));
+    else for (const line of formatNotifications(report, new Date(), flags.last)) print(line);
+    // A switch nobody was paged about, or nobody to page: a human must tell on-call.
+    if (!report.ok) process.exitCode = EXIT.needsHuman;
   });
 }
 

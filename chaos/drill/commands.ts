@@ -5,6 +5,7 @@ import { FisClient } from '@aws-sdk/client-fis';
 import type { Command } from 'commander';
 import { clientConfig, createAwsClients } from '../../failover/aws/clients';
 import { EXIT } from '../../failover/cli/exit-codes';
+import { type OutputFlags, wantsJson, withOutputOption } from '../../failover/cli/output';
 import { loadConfig } from '../../failover/config/load';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import { findHostedZoneId } from '../../failover/switch/records';
@@ -172,37 +173,41 @@ export function registerDrillCommands(program: Command): void {
       },
     );
 
-  drill
-    .command('validate <files...>')
-    .description('check drill files against the schema; errors name the line and field')
-    .action((files: string[], _opts: unknown, cmd: Command) => {
-      const config = configOf(cmd);
-      let bad = 0;
-      for (const file of files) {
-        try {
-          const parsed = loadDrill(file, config);
-          drillPlan(parsed, config, parsed.target);
-          out(`ok  ${file}: ${parsed.title}`);
-        } catch (err) {
-          bad++;
-          process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-        }
+  withOutputOption(
+    drill
+      .command('validate <files...>')
+      .description('check drill files against the schema; errors name the line and field'),
+  ).action((files: string[], flags: OutputFlags, cmd: Command) => {
+    const config = configOf(cmd);
+    const results = files.map((file) => {
+      try {
+        const parsed = loadDrill(file, config);
+        drillPlan(parsed, config, parsed.target);
+        return { file, ok: true, title: parsed.title };
+      } catch (err) {
+        return { file, ok: false, error: err instanceof Error ? err.message : String(err) };
       }
-      if (bad > 0) process.exitCode = EXIT.needsHuman;
     });
+    if (wantsJson(flags)) out(JSON.stringify(results, null, 2));
+    else
+      for (const r of results) {
+        if (r.ok) out(`ok  ${r.file}: ${r.title}`);
+        else process.stderr.write(`${r.error}\n`);
+      }
+    if (results.some((r) => !r.ok)) process.exitCode = EXIT.needsHuman;
+  });
 
-  drill
-    .command('list')
-    .description('list the built-in drills')
-    .action(() => {
-      for (const name of readdirSync(DRILL_CATALOGUE_DIR)
-        .filter((f) => /\.ya?ml$/.test(f))
-        .sort()) {
-        const file = join(DRILL_CATALOGUE_DIR, name);
-        const parsed = loadDrill(file);
-        out(`${join('chaos/drills', name).padEnd(42)} ${parsed.title} — expects ${parsed.expectations.outcome}`);
-      }
-    });
+  withOutputOption(drill.command('list').description('list the built-in drills')).action((flags: OutputFlags) => {
+    const drills = readdirSync(DRILL_CATALOGUE_DIR)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((name) => {
+        const parsed = loadDrill(join(DRILL_CATALOGUE_DIR, name));
+        return { file: join('chaos/drills', name), title: parsed.title, expects: parsed.expectations.outcome };
+      });
+    if (wantsJson(flags)) out(JSON.stringify(drills, null, 2));
+    else for (const d of drills) out(`${d.file.padEnd(42)} ${d.title} — expects ${d.expects}`);
+  });
 
   drill
     .command('rollback')

@@ -1,4 +1,4 @@
-import { CHOOSE_TARGET, CLI, type Runbook } from './types';
+import { CHOOSE_TARGET, CLI, NOTIFICATIONS_EXIT, type Runbook } from './types';
 
 /** The kill switch of automatic failover. */
 export const automationRunbook: Runbook = {
@@ -47,7 +47,7 @@ export const automationRunbook: Runbook = {
         output: ['automation enabled by', 'CHG-42 done'],
       },
       expect: '`automation enabled by <you>: <why>`.',
-      verify: 'On-call got both messages: DISABLED, then ENABLED.',
+      verify: `On-call got both messages: DISABLED, then ENABLED. ${NOTIFICATIONS_EXIT}`,
       check: {
         line: `${CLI} notifications --last 2`,
         output: ['RegionFlip automatic failover DISABLED by', 'RegionFlip automatic failover ENABLED by'],

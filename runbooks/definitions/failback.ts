@@ -1,4 +1,4 @@
-import { CHOOSE_TARGET, CLI, type Runbook } from './types';
+import { CHOOSE_TARGET, CLI, NOTIFICATIONS_EXIT, type Runbook } from './types';
 
 /** Bring traffic home to the primary Region after an incident. Automatic failback is off by design: this is the way back. */
 export const failbackRunbook: Runbook = {
@@ -76,7 +76,7 @@ export const failbackRunbook: Runbook = {
       },
       expect:
         'Every tenant name `ok`, served by us-east-1, each through its DNS answer (`via …`). Exit code 1 if any is not.',
-      verify: 'On-call got the message that the failback is done and verified.',
+      verify: `On-call got the message that the failback is done and verified. ${NOTIFICATIONS_EXIT}`,
       check: { line: `${CLI} notifications --last 1`, output: ['RegionFlip failback to us-east-1 done and verified'] },
       ifItFails:
         'If some records still show the secondary Region, run step 3 again. If the probes fail but the records are right, wait one DNS TTL (see `dns.ttlSeconds`) and check again.',

@@ -1,4 +1,4 @@
-import { CHOOSE_TARGET, CLI, type Runbook } from './types';
+import { CHOOSE_TARGET, CLI, NOTIFICATIONS_EXIT, type Runbook } from './types';
 
 /** Move traffic away from a sick Region by hand: automation is broken, disabled, or paged instead of acting. */
 export const manualFailoverRunbook: Runbook = {
@@ -36,7 +36,7 @@ export const manualFailoverRunbook: Runbook = {
         output: ['automation disabled by', 'manual failover, INC-123'],
       },
       expect: '`automation disabled` and your reason.',
-      verify: 'On-call got a message saying automatic failover is DISABLED.',
+      verify: `On-call got a message saying automatic failover is DISABLED. ${NOTIFICATIONS_EXIT}`,
       check: { line: `${CLI} notifications --last 1`, output: ['RegionFlip automatic failover DISABLED by'] },
       ifItFails: 'Continue anyway: the switch holds a lease, so two switches never run at the same time.',
       risky: true,

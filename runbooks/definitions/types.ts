@@ -58,6 +58,9 @@ export interface Runbook {
 
 /** How every runbook invokes the CLI (from the repository root). */
 export const CLI = 'npm run -s cli --';
+/** What a `notifications` check step adds: the command itself says when nobody was paged. */
+export const NOTIFICATIONS_EXIT =
+  '`notifications` exits 1 and ends with `NEEDS A HUMAN` when a switch in the audit paged nobody (locally: no message for it reached the inbox) or nobody is subscribed to the on-call topic: then tell on-call yourself, and subscribe them (see `status`, "on-call pages").';
 /** Every runbook starts by choosing the deployment; its commands then read it from the environment. */
 export const CHOOSE_TARGET =
   'Choose the deployment once, in this terminal: `export REGIONFLIP_TARGET=aws` for the deployed stacks (the hosted zone is found by name; add `--zone-id Z...` only if two zones share it), or `export REGIONFLIP_TARGET=local` for the local environment (`env up` running). Every command below reads it.';

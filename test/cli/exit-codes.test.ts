@@ -1,39 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { describeFailure, EXIT } from '../../failover/cli/exit-codes';
-import { runCli } from '../../failover/cli/program';
+import { buildProgram } from '../../failover/cli/program';
 import { RunbookStepError, RunbookUsageError } from '../../runbooks/errors';
+import { captureCli } from './capture-cli';
 
 const { version } = require('../../package.json') as { version: string };
 
-/** Runs the CLI in-process and captures what it writes. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const spyOut = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
-    out += String(c);
-    return true;
-  });
-  const spyErr = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
-    err += String(c);
-    return true;
-  });
-  try {
-    return { code: await runCli(args), out, err };
-  } finally {
-    spyOut.mockRestore();
-    spyErr.mockRestore();
-    process.exitCode = 0;
-  }
-}
-
 describe('the CLI conventions (in-process)', () => {
   it('GIVEN --version WHEN run THEN it prints the package version and exits 0', async () => {
-    expect(await cli(['--version'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    expect(await captureCli(['--version'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
   });
 
   it('GIVEN an unknown command WHEN run THEN exit 2 with one error line and a short hint, not the whole help', async () => {
-    const { code, err, out } = await cli(['stauts']);
+    const { code, err, out } = await captureCli(['stauts']);
     expect(code).toBe(EXIT.usage);
     expect(out).toBe('');
     const lines = err.trimEnd().split('\n');
@@ -44,7 +25,7 @@ describe('the CLI conventions (in-process)', () => {
   });
 
   it('GIVEN the AWS CLI habit --region WHEN failover THEN exit 2 and the hint names --to', async () => {
-    const { code, err } = await cli(['failover', '--region', 'us-west-2']);
+    const { code, err } = await captureCli(['failover', '--region', 'us-west-2']);
     expect(code).toBe(EXIT.usage);
     expect(err).toMatch(/^error: required option '--to <region>' not specified\n/);
     expect(err).toContain(
@@ -52,25 +33,44 @@ describe('the CLI conventions (in-process)', () => {
     );
   });
 
-  it.each([['status'], ['failback', '--to', 'us-east-1'], ['runs', 'list']])(
-    'GIVEN --zone-id "" (an unset $ZONE_ID) WHEN %s THEN exit 2 naming the empty flag, before anything is called',
-    async (...command) => {
-      const { code, err } = await cli([...command, '--target', 'aws', '--zone-id', '']);
-      expect(code).toBe(EXIT.usage);
-      expect(err).toContain(
-        '--zone-id is empty: leave --zone-id out to look the zone up by name, or set ZONE_ID first',
-      );
-    },
-  );
+  it('GIVEN --zone-id "" (an unset $ZONE_ID) WHEN given to every command that takes --zone-id THEN each exits 2 naming the empty flag, before anything is called', async () => {
+    const withZoneId = (cmd: Command, prefix: string[] = []): string[][] =>
+      cmd.commands.flatMap((c) => [
+        ...(c.options.some((o) => o.long === '--zone-id') ? [[...prefix, c.name()]] : []),
+        ...withZoneId(c, [...prefix, c.name()]),
+      ]);
+    const commands = withZoneId(buildProgram());
+    expect(commands.map((c) => c.join(' ')).sort()).toEqual(
+      [
+        'automation',
+        'failback',
+        'failover',
+        'notifications',
+        'probe',
+        'runs abandon',
+        'runs list',
+        'runs show',
+        'status',
+      ].sort(),
+    );
+    for (const command of commands) {
+      const { code, err } = await captureCli([...command, '--target', 'aws', '--zone-id', '']);
+      expect({ command, code, err: err.split('\n')[0] }).toEqual({
+        command,
+        code: EXIT.usage,
+        err: "error: option '--zone-id <id>' argument '' is invalid. --zone-id is empty: leave --zone-id out to look the zone up by name, or set ZONE_ID first",
+      });
+    }
+  });
 
   it('GIVEN automation disable without --reason WHEN run THEN exit 2 and the fix is named', async () => {
-    const { code, err } = await cli(['automation', 'disable', '--target', 'aws']);
+    const { code, err } = await captureCli(['automation', 'disable', '--target', 'aws']);
     expect(code).toBe(EXIT.usage);
     expect(err).toMatch(/^error: automation disable needs --reason "<why>"/);
   });
 
   it('GIVEN -o yaml WHEN status THEN exit 2 naming the allowed formats', async () => {
-    const { code, err } = await cli(['status', '-o', 'yaml']);
+    const { code, err } = await captureCli(['status', '-o', 'yaml']);
     expect(code).toBe(EXIT.usage);
     expect(err).toContain('Allowed choices are table, json');
   });

@@ -1,39 +1,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeEnvState } from '../../chaos/env/env-state';
-import { runCli } from '../../failover/cli/program';
 import type { StatusReport } from '../../runbooks/status';
+import { type CliRun, captureCli } from '../cli/capture-cli';
 import { motoTarget } from '../support/moto';
-import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
+import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment, writeLocalEnvState } from './support/deployment';
 import { failOverTo } from './support/runbook-deps';
 
-/** Runs the CLI in-process (the real program, exit code from its table), `--target aws` pointed at moto. */
-async function cli(
+/** Runs the CLI in-process, `--target aws` pointed at moto. */
+function cli(
   dep: TestDeployment,
   configFile: string,
   args: string[],
   target: string[] = ['--target', 'aws', '--zone-id', dep.hostedZoneId],
-): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const spyOut = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const spyErr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  let code: number;
-  try {
-    code = await runCli(['-c', configFile, ...args, ...target]);
-  } finally {
-    spyOut.mockRestore();
-    spyErr.mockRestore();
-    process.exitCode = 0;
-  }
-  return { out, err, code };
+): Promise<CliRun> {
+  return captureCli(['-c', configFile, ...args, ...target]);
 }
 
 describe('runbook commands (CLI, --target aws against moto)', () => {
@@ -129,29 +110,7 @@ describe('runbook commands (CLI, --target aws against moto)', () => {
 
   it('GIVEN a running local environment (its state file) WHEN failback --target local --yes --force --reason THEN it switches, verifies through the DNS answers and exits 0', async () => {
     const stateDir = join(dir, 'env');
-    writeEnvState(
-      {
-        id: 'cli-test',
-        runnerPid: process.pid,
-        startedAt: new Date().toISOString(),
-        processes: [],
-        connection: {
-          motoEndpoint: motoTarget().endpoint!,
-          hostedZoneId: dep.hostedZoneId,
-          config: dep.config,
-          regions: Object.fromEntries(
-            Object.entries(dep.serviceUrls).map(([region, url]) => [
-              region,
-              { serviceUrl: url, loadBalancerUrl: url, servicePid: process.pid },
-            ]),
-          ),
-          adminToken: 'unused',
-          oncallInboxUrl: 'http://127.0.0.1:9/unused',
-          replicationUrl: 'http://127.0.0.1:9/unused',
-        },
-      },
-      stateDir,
-    );
+    writeLocalEnvState(dep, stateDir);
     process.env.REGIONFLIP_ENV_STATE_DIR = stateDir;
 
     // moto has no replication: the sentinel never arrives, so the precheck is overridden (and recorded).

@@ -1,23 +1,36 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { ListSubscriptionsByTopicCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { createAwsClients } from '../../failover/aws/clients';
 import { controlRegionOf, namesFor } from '../../failover/config/names';
+import { CloudWatchHealthReader } from '../../failover/health/alarm-health';
+import type { HealthReader } from '../../failover/ports';
 import { activeDrill, markDrillEnded, markDrillStarted } from '../../failover/state/drill-marker';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import { provisionRecords } from '../../failover/switch/records';
 import type { LastDrill } from '../../runbooks/ports';
 import { formatStatus, gatherStatus, type StatusReport } from '../../runbooks/status';
 import { runSwitchRunbook } from '../../runbooks/switch-runbook';
+import { captureCli } from '../cli/capture-cli';
+import { motoTarget } from '../support/moto';
 import { ONCALL_EMAIL, PRIMARY, provisionDeployment, SECONDARY, type TestDeployment } from './support/deployment';
 import { failbackOptions, failOverTo, runbookDeps } from './support/runbook-deps';
 
-function statusOf(dep: TestDeployment, lastDrill?: LastDrill, maxReplicationLagMs = 5000): Promise<StatusReport> {
+function statusOf(
+  dep: TestDeployment,
+  lastDrill?: LastDrill,
+  maxReplicationLagMs = 5000,
+  health: HealthReader = dep.ctx.health,
+): Promise<StatusReport> {
   return gatherStatus({
     config: dep.config,
     route53: dep.clients.route53,
     hostedZoneId: dep.hostedZoneId,
     store: dep.ctx.store,
-    health: dep.ctx.health,
+    health,
     activeDrill: dep.ctx.activeDrill,
     unfinishedRuns: () => dep.ctx.progress.unfinished(),
     lastDrill: () => lastDrill,
@@ -250,6 +263,109 @@ describe('status against moto', () => {
       `nobody is paged: the on-call topic ${dep.topicArn} has no confirmed subscription; subscribe on-call (and confirm it)`,
     ]);
     expect(formatStatus(after)).toContain('NOBODY (no subscription)');
+  });
+});
+
+describe('status: a Region whose health is UNKNOWN is not OK', () => {
+  let dep: TestDeployment;
+  beforeEach(async () => {
+    dep = await provisionDeployment();
+  });
+  afterEach(async () => {
+    await dep.stop();
+  });
+
+  it('GIVEN the secondary health alarm in INSUFFICIENT_DATA WHEN status THEN ok is false and the problem names the Region, its role and why', async () => {
+    const names = namesFor(dep.config);
+    await dep.clients.cloudwatch[SECONDARY]!.send(
+      new SetAlarmStateCommand({
+        AlarmName: names.regionAlarm(SECONDARY),
+        StateValue: 'INSUFFICIENT_DATA',
+        StateReason: 'no datapoints',
+      }),
+    );
+
+    const report = await statusOf(dep);
+
+    expect(report.regions[SECONDARY]?.status).toBe('unknown');
+    expect({ ok: report.ok, problems: report.problems }).toEqual({
+      ok: false,
+      problems: [
+        `${SECONDARY} (secondary) is unknown: health alarm "${names.regionAlarm(SECONDARY)}" is INSUFFICIENT_DATA`,
+      ],
+    });
+    const text = formatStatus(report);
+    expect(text).toContain('NEEDS A HUMAN: 1 problem(s)');
+    expect(text).not.toContain('OK: nothing needs a human');
+  });
+
+  it('GIVEN the primary health alarm deleted WHEN status THEN the primary is unknown because the alarm does not exist, a problem', async () => {
+    const names = namesFor(dep.config);
+    await dep.clients.cloudwatch[PRIMARY]!.send(new DeleteAlarmsCommand({ AlarmNames: [names.regionAlarm(PRIMARY)] }));
+
+    const report = await statusOf(dep);
+
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      `${PRIMARY} (primary) is unknown: health alarm "${names.regionAlarm(PRIMARY)}" does not exist in ${PRIMARY}`,
+    ]);
+  });
+
+  it('GIVEN CloudWatch of both Regions unreachable WHEN status THEN both Regions are unknown problems with the error, and the rest of the screen is there', async () => {
+    const names = namesFor(dep.config);
+    // Port 9 on loopback: nothing listens, so every CloudWatch call is refused.
+    const unreachable = createAwsClients([PRIMARY, SECONDARY], { endpoint: 'http://127.0.0.1:9' });
+    const health = new CloudWatchHealthReader({
+      cloudwatch: unreachable.cloudwatch,
+      regionAlarmName: names.regionAlarm,
+      alarmPrefix: names.alarmPrefix,
+      callTimeoutMs: 1000,
+    });
+
+    const report = await statusOf(dep, undefined, 5000, health);
+
+    expect(report.ok).toBe(false);
+    expect(report.problems).toHaveLength(2);
+    for (const [region, role] of [
+      [PRIMARY, 'primary'],
+      [SECONDARY, 'secondary'],
+    ] as const) {
+      expect(report.regions[region]).toMatchObject({ status: 'unknown', detail: expect.any(String) });
+      expect(report.problems).toContain(`${region} (${role}) is unknown: ${report.regions[region]!.detail}`);
+    }
+    expect(formatStatus(report)).toMatch(new RegExp(`basic\\s+${PRIMARY} \\(primary\\)`));
+  });
+
+  it('GIVEN the secondary health alarm deleted WHEN status through the CLI, as text and as JSON THEN both exit 1 (needs a human) and the JSON says ok false with the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regionflip-status-'));
+    const configFile = join(dir, 'regionflip.json');
+    writeFileSync(configFile, JSON.stringify(dep.config));
+    const saved = process.env.REGIONFLIP_AWS_ENDPOINT;
+    process.env.REGIONFLIP_AWS_ENDPOINT = motoTarget().endpoint!;
+    const names = namesFor(dep.config);
+    const status = (...more: string[]) =>
+      captureCli(['-c', configFile, 'status', '--target', 'aws', '--zone-id', dep.hostedZoneId, ...more]);
+    try {
+      expect((await status()).code).toBe(0);
+      await dep.clients.cloudwatch[SECONDARY]!.send(
+        new DeleteAlarmsCommand({ AlarmNames: [names.regionAlarm(SECONDARY)] }),
+      );
+
+      const text = await status();
+      const json = await status('-o', 'json');
+
+      expect(text.code).toBe(1);
+      expect(text.out).toContain('NEEDS A HUMAN: 1 problem(s)');
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.out)).toMatchObject({
+        ok: false,
+        problems: [expect.stringMatching(new RegExp(`^${SECONDARY} \\(secondary\\) is unknown: .+ does not exist`))],
+      });
+    } finally {
+      if (saved === undefined) delete process.env.REGIONFLIP_AWS_ENDPOINT;
+      else process.env.REGIONFLIP_AWS_ENDPOINT = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { createTenantDataTable } from '../../../chaos/env/data-table';
 import { localLoadBalancerName, Route53DnsClient } from '../../../chaos/env/dns';
+import { writeEnvState } from '../../../chaos/env/env-state';
 import { type AwsClients, createAwsClients } from '../../../failover/aws/clients';
 import { controlRegionOf, namesFor } from '../../../failover/config/names';
 import { type ConfigInput, configSchema, type RegionFlipConfig } from '../../../failover/config/schema';
@@ -137,4 +138,38 @@ export async function provisionDeployment(
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     },
   };
+}
+
+/**
+ * Makes `dep` look like a running local environment to `--target local` (its state file in `stateDir`, as `env up`
+ * writes it); the inbox and replication model answer at the URLs given (by default nothing listens there).
+ */
+export function writeLocalEnvState(
+  dep: TestDeployment,
+  stateDir: string,
+  urls: { oncallInboxUrl?: string; replicationUrl?: string } = {},
+): void {
+  writeEnvState(
+    {
+      id: 'cli-test',
+      runnerPid: process.pid,
+      startedAt: new Date().toISOString(),
+      processes: [],
+      connection: {
+        motoEndpoint: motoTarget().endpoint!,
+        hostedZoneId: dep.hostedZoneId,
+        config: dep.config,
+        regions: Object.fromEntries(
+          Object.entries(dep.serviceUrls).map(([region, url]) => [
+            region,
+            { serviceUrl: url, loadBalancerUrl: url, servicePid: process.pid },
+          ]),
+        ),
+        adminToken: 'unused',
+        oncallInboxUrl: urls.oncallInboxUrl ?? 'http://127.0.0.1:9/unused',
+        replicationUrl: urls.replicationUrl ?? 'http://127.0.0.1:9/unused',
+      },
+    },
+    stateDir,
+  );
 }
