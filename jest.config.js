@@ -35,8 +35,8 @@ const integration = [
   '/test/tenant-service/(api|fault|isolation|paths)\\.test\\.ts$',
   '/test/infra/compliance\\.test\\.ts$',
   '/test/scan/checkov\\.test\\.ts$',
-  '/test/support/moto-(install|server)\\.test\\.ts$',
-  '/test/env/env-state\\.test\\.ts$',
+  '/test/support/moto-server\\.test\\.ts$',
+  '/test/env/(env-state|moto-install)\\.test\\.ts$',
 ];
 
 /** Suites that synthesise the CDK app: no Python and no moto, but each synthesis (Lambda bundling included) takes tens
