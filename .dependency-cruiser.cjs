@@ -33,6 +33,16 @@ module.exports = {
       to: { path: '^chaos/' },
     },
     {
+      name: 'runbooks-reach-aws-through-adapters',
+      comment:
+        "The runbooks' steps, prechecks and status work on ports and injected clients; only their adapters (the AWS " +
+        'deployment, the run and replication-sentinel stores) and the composition of the AWS deployment (connect.ts) ' +
+        'call the AWS SDK or create clients. A type-only import of a client type is allowed: it is the injected client.',
+      severity: 'error',
+      from: { path: '^runbooks/', pathNot: '^runbooks/(connect|aws-deployment|progress|replication-check)\\.ts$' },
+      to: { path: '(^|/)node_modules/@aws-sdk/|^failover/aws/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       comment:
         'Import cycles hide which module owns a concept and break module initialisation order; move the shared code ' +
@@ -45,7 +55,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|cdk\\.out|\\.cache|reports)/' },
+    exclude: { path: '(^|/)(cdk\\.out|\\.cache|reports)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

@@ -4,7 +4,8 @@
  *   (test/state/stand-ins.ts), aws-sdk-client-mock for adapters. `npm run test:unit`.
  * - synth: the CDK app synthesised and asserted on (no Python, no moto; slow).
  * - integration: adapters and the handler against one moto server (started by test/support/global-setup.ts only when
- *   a test of this tier or the next runs), and the suites that spawn the CLI or the secret scanner.
+ *   a test of this tier or the next runs), the suites that spawn a process (the CLI, the secret scanner, the leftover
+ *   cleanup), and checkov (its global setup installs it first, pinned).
  * - e2e: the local two-Region environment (tenant services, alarm evaluator, Route 53 model on moto).
  * - drill: the drills on the local environment, one at a time (two environments on one moto starve replication).
  * `npm test` runs the first four in one jest run (in parallel), then the drills; `scale` is `npm run test:scale` only.
@@ -14,7 +15,8 @@
  * which keeps the suite fast.
  */
 
-/** Suites that need moto but not the local environment, or that spawn a process (the CLI, the secret scanner). */
+/** Suites that need moto but not the local environment, or that spawn a process (the CLI, the secret scanner, the
+ * environment's leftover cleanup). */
 const integration = [
   '/test/cli/exit-codes\\.test\\.ts$',
   '/test/cli/status-watch\\.test\\.ts$',
@@ -34,7 +36,8 @@ const integration = [
   '/test/tenant-service/(api|fault|isolation|paths)\\.test\\.ts$',
   '/test/infra/compliance\\.test\\.ts$',
   '/test/scan/checkov\\.test\\.ts$',
-  '/test/support/moto-(install|server)\\.test\\.ts$',
+  '/test/support/moto-server\\.test\\.ts$',
+  '/test/env/(env-state|moto-install)\\.test\\.ts$',
 ];
 
 /** Suites that synthesise the CDK app: no Python and no moto, but each synthesis (Lambda bundling included) takes tens

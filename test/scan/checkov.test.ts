@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
-import { ensurePythonVenv } from '../../chaos/env/moto-server';
 import { type Synthesized, synthesize } from '../infra/synth';
+import { ensureCheckovInstalled } from '../support/checkov';
 
 /**
  * checkov (pinned in test/scan/checkov-requirements.txt, its own venv) on the templates `cdk synth` writes. Every accepted
@@ -41,7 +41,7 @@ const skips = (skip: Skip, finding: Finding) =>
   skip.check === finding.check && new RegExp(skip.resource).test(finding.resource);
 
 function checkov(templates: readonly string[]): Finding[] {
-  const bin = ensurePythonVenv('checkov-venv', join(__dirname, 'checkov-requirements.txt'));
+  const bin = ensureCheckovInstalled();
   // --skip-download: no call to the vendor's platform (offline, deterministic); the checks themselves are local.
   const run = spawnSync(
     join(bin, 'checkov'),
@@ -96,7 +96,8 @@ describe('checkov on the synthesised templates', () => {
     writeFileSync(planted, JSON.stringify(PLANTED));
     // One checkov run for both: its start-up (~10 s) is most of its cost.
     findings = checkov([...templates, planted]);
-    // Room for the first run, which installs checkov into .cache/checkov-venv (about two minutes).
+    // checkov is installed by the integration tier's global setup (test/support/global-setup.ts); the CDK synthesis
+    // and checkov's own start-up take minutes on a machine shared with other suites.
   }, 600_000);
   afterAll(() => synth?.dispose());
 
