@@ -136,8 +136,8 @@ export function registerDrillCommands(program: Command): void {
             onJournal: (journal, journalFile) => {
               running = { journal, file: journalFile };
             },
-            driver: async () => {
-              if (target === 'aws') return deployedDriver(config, `${Date.now()}`);
+            driver: async (runId) => {
+              if (target === 'aws') return deployedDriver(config, runId);
               env = await startLocalEnvironment({ config, motoEndpoint });
               return localDriver(env, true);
             },
