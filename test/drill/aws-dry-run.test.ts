@@ -151,6 +151,8 @@ describe('drill run --target aws --dry-run: the FIS templates it would start', (
       code = await runCli(['drill', 'run', 'chaos/drills/region-outage.yaml', '--target', 'aws', '--dry-run']);
     } finally {
       write.mockRestore();
+      // runCli sets the exit code for the process, which is jest's own here.
+      process.exitCode = 0;
     }
     const text = printed.join('');
     expect(code).toBe(0);
@@ -171,6 +173,8 @@ describe('drill run --target aws --dry-run: the FIS templates it would start', (
       ).resolves.toBe(1);
     } finally {
       write.mockRestore();
+      // runCli sets the exit code for the process, which is jest's own here.
+      process.exitCode = 0;
     }
   });
 });
