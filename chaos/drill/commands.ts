@@ -13,6 +13,8 @@ import { startLocalEnvironment } from '../env/environment';
 import type { LocalEnvironment } from '../env/types';
 import { awsDriver } from './aws/aws-driver';
 import { confirmProductionDrill, PRODUCTION_FLAG } from './aws/confirm';
+import { FisFaults } from './aws/fis-faults';
+import { fisDryRunPlan } from './aws/fis-plan';
 import { drillPlan } from './describe';
 import type { DrillDriver } from './driver';
 import { type DrillJournal, readJournal } from './journal';
@@ -49,6 +51,13 @@ async function askLine(question: string): Promise<string> {
   }
 }
 
+/** One FIS client per Region of the deployment (default credentials chain): experiments run where they act. */
+function fisClients(config: RegionFlipConfig): Record<string, FisClient> {
+  return Object.fromEntries(
+    [config.regions.primary, config.regions.secondary].map((r) => [r, new FisClient(clientConfig(r, {}))]),
+  );
+}
+
 /** The AWS driver for deployed stacks: real clients (default credentials chain), FIS per Region, the hosted zone. */
 async function deployedDriver(config: RegionFlipConfig, runId: string): Promise<DrillDriver> {
   const regions = [config.regions.primary, config.regions.secondary];
@@ -56,7 +65,7 @@ async function deployedDriver(config: RegionFlipConfig, runId: string): Promise<
   return awsDriver({
     config,
     clients,
-    fis: Object.fromEntries(regions.map((r) => [r, new FisClient(clientConfig(r, {}))])),
+    fis: fisClients(config),
     hostedZoneId: config.dns.hostedZoneId ?? (await findHostedZoneId(clients.route53, config.dns.zoneName)),
     tenantTokens: process.env.REGIONFLIP_TENANT_TOKENS,
     runId,
@@ -70,7 +79,10 @@ export function registerDrillCommands(program: Command): void {
   drill
     .command('run <file>')
     .description('run a drill (local two-Region environment by default) and write reports')
-    .option('--dry-run', 'print the plan (steps, faults, rollbacks) and touch nothing')
+    .option(
+      '--dry-run',
+      'print the plan (steps, faults, rollbacks; on AWS the FIS templates it would start) and touch nothing',
+    )
     .option('--target <target>', `where to run: ${DRILL_TARGETS.join(' | ')} (default: the drill file's target)`)
     .option('--report-dir <dir>', 'where reports go (a <drill>-<timestamp> folder is created inside)', 'reports')
     .option(PRODUCTION_FLAG, 'skip the typed confirmation for --target aws (dangerous!)')
@@ -97,7 +109,13 @@ export function registerDrillCommands(program: Command): void {
         const motoEndpoint = motoEndpointOf(opts.motoEndpoint);
         if (opts.dryRun) {
           out(drillPlan(parsed, config, target));
+          // On AWS the plan also shows the deployed FIS templates it would start: read, never started.
+          const fisPlan =
+            target === 'aws' ? await fisDryRunPlan(new FisFaults(fisClients(config)), parsed, config) : undefined;
+          if (fisPlan) out(fisPlan.text);
           out('(dry run: nothing was started or changed)');
+          // A template missing (or a fault FIS cannot inject) means the real run would refuse: say so in the exit code.
+          if (fisPlan && fisPlan.problems.length > 0) process.exitCode = EXIT.needsHuman;
           return;
         }
         if (target === 'aws') {
@@ -137,8 +155,8 @@ export function registerDrillCommands(program: Command): void {
             onJournal: (journal, journalFile) => {
               running = { journal, file: journalFile };
             },
-            driver: async () => {
-              if (target === 'aws') return deployedDriver(config, `${Date.now()}`);
+            driver: async (runId) => {
+              if (target === 'aws') return deployedDriver(config, runId);
               env = await startLocalEnvironment({ config, motoEndpoint });
               return localDriver(env, true);
             },

@@ -23,8 +23,11 @@ export interface RunDrillOptions {
   readonly target: DrillTarget;
   /** reports/ by default; the run writes into reports/<drill>-<timestamp>/. */
   readonly reportBase: string;
-  /** Creates the driver (starting the local environment, or connecting to AWS). Called after the journal exists. */
-  readonly driver: () => Promise<DrillDriver>;
+  /**
+   * Creates the driver (starting the local environment, or connecting to AWS). Called after the journal exists, with
+   * the journal's run id: the AWS driver tags its FIS experiments with it, which is how `drill rollback` finds them.
+   */
+  readonly driver: (runId: string) => Promise<DrillDriver>;
   readonly progress?: DrillProgress;
   /** Ctrl-C / SIGTERM: stop the method, roll back, report. */
   readonly signal?: AbortSignal;
@@ -76,7 +79,7 @@ export async function runDrill(opts: RunDrillOptions): Promise<DrillRun> {
   events.start('environment', `Environment (${target})`);
   let driver: DrillDriver;
   try {
-    driver = await opts.driver();
+    driver = await opts.driver(runId);
   } catch (err) {
     events.end('environment', 'failed', `Environment: ${message(err)}`);
     journal.status = 'failed';

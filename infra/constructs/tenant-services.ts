@@ -19,6 +19,7 @@ import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RegionFlipConfig } from '../../failover/config/schema';
+import type { FaultInjectionSidecar } from '../fis/fault-injection-sidecar';
 import { acknowledge } from '../nag';
 import { HEALTH_PATH } from '../tenant-service/routes';
 
@@ -54,6 +55,11 @@ export interface TenantServicesProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Shared by every task definition of the Region: pulls the image, reads the secrets, writes logs. */
   readonly executionRole: IRole;
+  /**
+   * The services the FIS latency template targets (the pool): their tasks get ECS fault injection and the SSM agent
+   * sidecar FIS's aws:ecs:task actions need (infra/fis/fault-injection-sidecar.ts). Absent: neither.
+   */
+  readonly faultInjection?: FaultInjectionSidecar;
 }
 
 /**
@@ -97,8 +103,9 @@ export class TenantServices extends Construct {
         taskRole,
         executionRole: props.executionRole,
         // The FIS brown-out (aws:ecs:task-network-latency) acts through ECS's fault injection endpoints (infra/fis).
-        enableFaultInjection: true,
+        enableFaultInjection: props.faultInjection !== undefined,
       });
+      props.faultInjection?.addTo(taskDefinition, props.logGroup, `${props.unit}-${micro.id}-ssm`);
       taskDefinition.addContainer('app', {
         image: props.image,
         portMappings: [{ containerPort: CONTAINER_PORT }],

@@ -27,6 +27,7 @@ import { RegionProbes } from '../constructs/region-probes';
 import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
 import { TenantServices, type TenantServicesProps } from '../constructs/tenant-services';
 import { DrillExperiments } from '../fis/drill-experiments';
+import { FaultInjectionSidecar } from '../fis/fault-injection-sidecar';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');
 
@@ -178,6 +179,8 @@ export class RegionStack extends Stack {
       tenantIds: basic.map((t) => t.id),
       // After every advanced tenant's host rules: the pool answers any other host.
       priorityBase: POOL_PRIORITY_BASE,
+      // The FIS latency template targets the pool's tasks (infra/fis).
+      faultInjection: new FaultInjectionSidecar(this, 'FaultInjectionSidecar'),
     });
 
     this.detection = new RegionDetection(this, 'Detection', {

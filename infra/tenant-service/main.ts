@@ -21,7 +21,12 @@ function main(): void {
     region: settings.region,
     store: new TenantStore(db, settings.tableName, settings.region),
     tokenKeys: remoteTokenKeys(settings.token.jwksUrl),
-    tokenPolicy: settings.token,
+    tokenPolicy: {
+      ...settings.token,
+      peers: settings.token.peer
+        ? [{ ...settings.token.peer, keys: remoteTokenKeys(settings.token.peer.jwksUrl) }]
+        : [],
+    },
     adminToken: settings.adminToken,
     fault: settings.fault,
     logger,

@@ -10,7 +10,11 @@ export interface TenantServiceSettings {
   readonly region: string;
   readonly tableName: string;
   readonly aws: AwsTarget;
-  readonly token: TokenPolicy & { readonly jwksUrl: string };
+  readonly token: Omit<TokenPolicy, 'peers'> & {
+    readonly jwksUrl: string;
+    /** The peer Region's user pool, trusted too (TOKEN_PEER_*): tokens stay valid across a failover. */
+    readonly peer?: { readonly issuer: string; readonly audience: string; readonly jwksUrl: string };
+  };
   /** Undefined: the fault switch is off (on AWS, where FIS injects the faults). */
   readonly adminToken?: string;
   readonly fault: ServiceFault;
@@ -26,6 +30,10 @@ export const SETTINGS_ENV = {
   TOKEN_ISSUER: 'iss of tenant ID tokens: https://cognito-idp.<region>.amazonaws.com/<user pool id> (required)',
   TOKEN_AUDIENCE: 'aud of tenant ID tokens: the user pool app client id (required)',
   TOKEN_JWKS_URL: "the issuer's JWKS (default <TOKEN_ISSUER>/.well-known/jwks.json, Cognito's path)",
+  TOKEN_PEER_ISSUER:
+    "iss of the peer Region's user pool, trusted too, so tokens survive a failover (optional; with TOKEN_PEER_AUDIENCE)",
+  TOKEN_PEER_AUDIENCE: "the peer Region's app client id (required with TOKEN_PEER_ISSUER)",
+  TOKEN_PEER_JWKS_URL: "the peer issuer's JWKS (default <TOKEN_PEER_ISSUER>/.well-known/jwks.json)",
   TOKEN_MAX_LIFETIME_SECONDS: 'longest accepted exp - iat (default 3600, Cognito ID token default validity)',
   ADMIN_TOKEN:
     'secret of the x-admin-token header for /admin/fault, >= 16 characters (local environment only; unset = no fault switch)',
@@ -39,7 +47,10 @@ function required(env: NodeJS.ProcessEnv, name: keyof typeof SETTINGS_ENV): stri
 }
 
 /** HTTPS only, except on loopback (the local environment's issuer): keys fetched in clear could be swapped. */
-function issuerUrl(name: 'TOKEN_ISSUER' | 'TOKEN_JWKS_URL', text: string): string {
+function issuerUrl(
+  name: 'TOKEN_ISSUER' | 'TOKEN_JWKS_URL' | 'TOKEN_PEER_ISSUER' | 'TOKEN_PEER_JWKS_URL',
+  text: string,
+): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -68,7 +79,26 @@ function tokenSettings(env: NodeJS.ProcessEnv): TenantServiceSettings['token'] {
     audience: required(env, 'TOKEN_AUDIENCE'),
     jwksUrl: issuerUrl('TOKEN_JWKS_URL', env.TOKEN_JWKS_URL || `${issuer}/.well-known/jwks.json`),
     maxLifetimeSeconds,
+    ...peerSettings(env, issuer),
   };
+}
+
+/** The peer Region's issuer: both of TOKEN_PEER_ISSUER and TOKEN_PEER_AUDIENCE, or neither. */
+function peerSettings(env: NodeJS.ProcessEnv, ownIssuer: string): Pick<TenantServiceSettings['token'], 'peer'> {
+  const { TOKEN_PEER_ISSUER: peerIssuer, TOKEN_PEER_AUDIENCE: audience } = env;
+  if (!peerIssuer && !audience && !env.TOKEN_PEER_JWKS_URL) return {};
+  if (!peerIssuer || !audience) {
+    throw new Error(
+      `TOKEN_PEER_ISSUER=${JSON.stringify(peerIssuer ?? '')} and TOKEN_PEER_AUDIENCE=${JSON.stringify(audience ?? '')}: ` +
+        "set both (the peer Region's user pool issuer and app client id) or neither",
+    );
+  }
+  const issuer = issuerUrl('TOKEN_PEER_ISSUER', peerIssuer);
+  if (issuer === ownIssuer) {
+    throw new Error(`TOKEN_PEER_ISSUER=${JSON.stringify(issuer)} is TOKEN_ISSUER itself: name the other Region's pool`);
+  }
+  const jwksUrl = issuerUrl('TOKEN_PEER_JWKS_URL', env.TOKEN_PEER_JWKS_URL || `${issuer}/.well-known/jwks.json`);
+  return { peer: { issuer, audience, jwksUrl } };
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): TenantServiceSettings {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { tierSchema } from '../../failover/config/schema';
 
@@ -22,6 +22,18 @@ export interface TokenPolicy {
   readonly audience: string;
   /** Longest accepted `exp - iat`: a token minted for ten years is refused even while unexpired. */
   readonly maxLifetimeSeconds: number;
+  /**
+   * Other issuers trusted too, each with its own audience and keys: the peer Region's user pool, so a token a tenant
+   * got from one Region's pool is still accepted by the other Region's tasks after a failover (infra/README.md,
+   * "Tenant identity"). A token is checked against the one entry whose issuer equals its `iss`, never a mix.
+   */
+  readonly peers?: readonly TrustedIssuer[];
+}
+
+export interface TrustedIssuer {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly keys: JWTVerifyGetKey;
 }
 
 export const tenantClaimsSchema = z.object({
@@ -98,8 +110,25 @@ function tenantClaimsOf(payload: JWTPayload, policy: TokenPolicy): TenantClaims 
 }
 
 /**
- * Verifies a tenant token: canonical base64url, RS256 with a key of the issuer's JWKS picked by `kid`, issuer,
- * audience, expiry (no clock tolerance), a maximum lifetime, and the tenant claims. Throws TokenError on refusal.
+ * The trusted issuer whose `iss` the (not yet verified) token claims: only to pick the keys and audience, which
+ * jwtVerify then checks with the signature. An issuer nobody configured is refused before any key is fetched.
+ */
+function trustedIssuerOf(trusted: readonly TrustedIssuer[], token: string): TrustedIssuer {
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    throw new TokenError('token payload is not a JSON claims set');
+  }
+  const found = trusted.find((t) => t.issuer === iss);
+  if (!found) throw new TokenError('token claim "iss" is not accepted (not a trusted issuer)');
+  return found;
+}
+
+/**
+ * Verifies a tenant token: canonical base64url, an issuer that is trusted (the policy's own, or one of its peers),
+ * RS256 with a key of that issuer's JWKS picked by `kid`, that issuer's audience, expiry (no clock tolerance), a
+ * maximum lifetime, and the tenant claims. Throws TokenError on refusal.
  */
 export async function verifyTenantToken(
   keys: JWTVerifyGetKey,
@@ -109,10 +138,14 @@ export async function verifyTenantToken(
 ): Promise<TenantClaims> {
   try {
     assertStrictCompactJws(token);
-    const { payload } = await jwtVerify(token, keys, {
+    const trusted = trustedIssuerOf(
+      [{ issuer: policy.issuer, audience: policy.audience, keys }, ...(policy.peers ?? [])],
+      token,
+    );
+    const { payload } = await jwtVerify(token, trusted.keys, {
       algorithms: [...TOKEN_ALGORITHMS],
-      issuer: policy.issuer,
-      audience: policy.audience,
+      issuer: trusted.issuer,
+      audience: trusted.audience,
       requiredClaims: ['iat', 'exp'],
       currentDate: now,
     });

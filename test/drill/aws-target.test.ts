@@ -2,6 +2,7 @@ import { AlarmType, CloudWatchClient, DescribeAlarmHistoryCommand, HistoryItemTy
 import {
   FisClient,
   GetExperimentCommand,
+  ListExperimentsCommand,
   ListExperimentTemplatesCommand,
   StartExperimentCommand,
   StopExperimentCommand,
@@ -37,7 +38,11 @@ const tags = (fault: string, region: string) => ({
   [FIS_TAGS.region]: region,
 });
 
-beforeEach(() => fisMock.reset());
+beforeEach(() => {
+  fisMock.reset();
+  // No experiment of any drill is active unless a test says so.
+  fisMock.on(ListExperimentsCommand).resolves({ experiments: [] });
+});
 
 /** A mock of one Region's CloudWatch client instance (the driver's clients are created once, per Region). */
 function cwMock(clients: ReturnType<typeof createAwsClients>, region: string) {
@@ -169,6 +174,61 @@ describe('AWS driver', () => {
         { kind: 'fault', fault: { kind: 'replication-pause' } },
       ]),
     ).resolves.toEqual(['FIS experiment EXP4 is running']);
+  });
+
+  describe('crash recovery by tag (the journal lacks the experiment id)', () => {
+    const running = (id: string, drill: string, templateId = 'EXT-outage', status = 'running') => ({
+      id,
+      experimentTemplateId: templateId,
+      state: { status },
+      tags: { 'regionflip:drill': drill },
+    });
+    const crashed = { kind: 'fault' as const, fault: { kind: 'region-outage' as const, region: 'us-east-1' } };
+
+    beforeEach(() => {
+      templates(
+        { id: 'EXT-outage', fault: 'region-outage', region: 'us-east-1' },
+        { id: 'EXT-repl', fault: 'replication-pause', region: 'us-east-1' },
+      );
+      fisMock
+        .on(ListExperimentsCommand, { nextToken: undefined })
+        .resolves({
+          experiments: [
+            running('EXP-other-drill', 'another-run'),
+            running('EXP-ours-done', 'run', 'EXT-outage', 'completed'),
+            running('EXP-ours-repl', 'run', 'EXT-repl'),
+          ],
+          nextToken: 'p2',
+        })
+        .on(ListExperimentsCommand, { nextToken: 'p2' })
+        .resolves({ experiments: [running('EXP-ours', 'run')] });
+      fisMock.on(StopExperimentCommand).resolves({});
+      fisMock
+        .on(GetExperimentCommand)
+        .resolvesOnce({ experiment: { state: { status: 'running' } } })
+        .resolves({ experiment: { state: { status: 'stopped' } } });
+    });
+
+    it("GIVEN a running experiment tagged with the drill id WHEN its fault is lifted THEN it is stopped; another drill's and another fault's are not", async () => {
+      const detail = await driver().lift(crashed);
+      expect(fisMock.commandCalls(StopExperimentCommand).map((c) => c.args[0].input)).toEqual([{ id: 'EXP-ours' }]);
+      expect(detail).toBe('FIS experiment(s) of drill run found by tag in us-east-1, stopped: EXP-ours (stopped)');
+    });
+
+    it('GIVEN no active experiment of this drill WHEN its fault is lifted THEN nothing is stopped and the detail says so', async () => {
+      fisMock.on(ListExperimentsCommand).resolves({ experiments: [running('EXP-other-drill', 'another-run')] });
+      await expect(driver().lift(crashed)).resolves.toBe(
+        'nothing to lift for region-outage: no FIS experiment of drill run is active in us-east-1',
+      );
+      expect(fisMock.commandCalls(StopExperimentCommand)).toHaveLength(0);
+    });
+
+    it('GIVEN experiments of this drill still active WHEN the remaining faults are verified THEN each is named, even without an id in the journal', async () => {
+      fisMock.on(ListExperimentsCommand).resolves({
+        experiments: [running('EXP-ours', 'run'), running('EXP-other-drill', 'another-run')],
+      });
+      await expect(driver().remainingFaults([crashed])).resolves.toEqual(['FIS experiment EXP-ours is running']);
+    });
   });
 
   it('GIVEN no template for the fault WHEN it is injected THEN it refuses, naming the tags and the FIS action to deploy, and starts nothing', async () => {

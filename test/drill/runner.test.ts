@@ -134,13 +134,19 @@ describe('drill runner (fake driver)', () => {
   it('GIVEN traffic already on the secondary (steady state does not hold) WHEN the drill runs THEN it injects nothing and does not fail traffic back', async () => {
     const onSecondary = { ...defaultRouting(config.regions.primary, true), activeRegion: config.regions.secondary };
     const { driver, calls } = fakeDriver(onSecondary);
+    let driverRunId: string | undefined;
     const run = await runDrill({
       drill: parseDrill(DRILL),
       drillFile: 'fake.yaml',
       target: 'local',
       reportBase: dir,
-      driver: async () => driver,
+      driver: async (runId) => {
+        driverRunId = runId;
+        return driver;
+      },
     });
+    // The driver gets the journal's run id: the AWS driver tags its FIS experiments with it for `drill rollback`.
+    expect(driverRunId).toBe(run.journal.runId);
     expect(run.passed).toBe(false);
     expect(run.journal.abortReason).toMatch(/steady state did not hold.*nothing was injected/);
     expect(calls.faults).toEqual([]);

@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadDrill } from '../../chaos/drill/load';
 import { namesFor } from '../../failover/config/names';
 import { FIS_EXPERIMENT_DURATION } from '../../infra/fis/drill-experiments';
+import { SSM_AGENT_CONTAINER, SSM_AGENT_IMAGE } from '../../infra/fis/fault-injection-sidecar';
 import { FIS_FAULTS, FIS_LATENCY_MS, FIS_LATENCY_TAG, FIS_TAGS } from '../../infra/fis/tags';
 import { type Synthesized, synthesize } from './synth';
 
@@ -154,6 +155,71 @@ describe('FIS experiment templates of the drills', () => {
     }
   });
 
+  it("GIVEN the pooled task definitions the latency template targets WHEN read THEN each has the FIS guide's SSM agent sidecar, non-essential, registering with the managed instance role", () => {
+    for (const { template } of regions) {
+      const roles = template.findResources('AWS::IAM::Role') as Record<string, Resource>;
+      const managedRoles = Object.entries(roles).filter(([id]) =>
+        id.startsWith('FaultInjectionSidecarManagedInstanceRole'),
+      );
+      expect(managedRoles).toHaveLength(1);
+      const [managedRoleId, managedRole] = managedRoles[0]!;
+      expect(JSON.stringify(managedRole.Properties.AssumeRolePolicyDocument)).toContain('ssm.amazonaws.com');
+      expect(JSON.stringify(managedRole.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
+
+      const taskDefinitions = Object.values(
+        template.findResources('AWS::ECS::TaskDefinition') as Record<string, Resource>,
+      );
+      expect(taskDefinitions).toHaveLength(3);
+      const taskRoleIds = new Set<string>();
+      for (const td of taskDefinitions) {
+        const containers = td.Properties.ContainerDefinitions as {
+          Name: string;
+          Image: unknown;
+          Essential?: boolean;
+          Environment?: { Name: string; Value: unknown }[];
+        }[];
+        const sidecar = containers.find((c) => c.Name === SSM_AGENT_CONTAINER);
+        expect(sidecar).toMatchObject({ Image: SSM_AGENT_IMAGE, Essential: false });
+        const roleName = sidecar?.Environment?.find((e) => e.Name === 'MANAGED_INSTANCE_ROLE_NAME')?.Value;
+        expect(refOf(roleName)).toBe(managedRoleId);
+        // The app stays the essential container: the sidecar dying never stops a task.
+        expect(containers.find((c) => c.Name === 'app')?.Essential ?? true).toBe(true);
+        taskRoleIds.add(refOf(td.Properties.TaskRoleArn)!);
+      }
+      // The task role may pass exactly the managed instance role, and register/clean up its own activation.
+      const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+        .filter((p) => refsIn(p.Properties.Roles).some((r) => taskRoleIds.has(r)))
+        .flatMap(
+          (p) =>
+            (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+              .Statement,
+        );
+      const passRole = statements.filter((st) => [st.Action].flat().includes('iam:PassRole'));
+      expect(passRole.map((st) => refsIn(st.Resource))).toEqual([[managedRoleId]]);
+      expect(statements.flatMap((st) => [st.Action].flat())).toEqual(
+        expect.arrayContaining([
+          'ssm:CreateActivation',
+          'ssm:AddTagsToResource',
+          'ssm:DeleteActivation',
+          'ssm:DeregisterManagedInstance',
+        ]),
+      );
+    }
+  });
+
+  it('GIVEN the premium silos, which no FIS template targets WHEN synthesised THEN their tasks have neither fault injection nor the sidecar', () => {
+    const silos = Object.values(synth.stacks.tenants).flatMap((byTenant) => Object.values(byTenant ?? {}));
+    expect(silos.length).toBeGreaterThan(0);
+    for (const stack of silos) {
+      for (const td of Object.values(
+        Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition') as Record<string, Resource>,
+      )) {
+        expect(td.Properties.EnableFaultInjection).toBe(false);
+        expect(JSON.stringify(td.Properties.ContainerDefinitions)).not.toContain(SSM_AGENT_CONTAINER);
+      }
+    }
+  });
+
   it('GIVEN the replication-pause template WHEN read THEN it only pauses replication of the data table', () => {
     for (const { template } of regions) {
       const t = byFault(template, 'replication-pause');
@@ -210,13 +276,13 @@ describe('FIS experiment templates of the drills', () => {
     }
   });
 
-  it('GIVEN the Region stacks WHEN cdk-nag checks them THEN the FIS templates and their role leave no finding', () => {
+  it('GIVEN the Region stacks WHEN cdk-nag checks them THEN the FIS templates, their role and the sidecar grants leave no finding', () => {
     for (const region of [synth.config.regions.primary, synth.config.regions.secondary]) {
       const stack = synth.stacks.regions[region]!;
       const report = new AwsSolutionsChecks(stack).validateScope(stack);
       const fisFindings = report.violations.flatMap((v) =>
         v.violatingResources
-          .filter((r) => r.constructPath?.includes('DrillExperiments'))
+          .filter((r) => /DrillExperiments|FaultInjectionSidecar|Pool\/TaskRole/.test(r.constructPath ?? ''))
           .map((r) => `${v.ruleName} ${r.constructPath}`),
       );
       expect(fisFindings).toEqual([]);

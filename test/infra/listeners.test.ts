@@ -153,10 +153,14 @@ describe('load balancer listeners', () => {
       const tasks = templates.flatMap((t) => Object.values(t.findResources('AWS::ECS::TaskDefinition')) as Resource[]);
       expect(tasks.length).toBeGreaterThan(0);
       for (const task of tasks) {
-        const [container] = task.Properties.ContainerDefinitions as {
-          Environment: { Name: string; Value: unknown }[];
-          Secrets: { Name: string }[];
-        }[];
+        // The app container (the pool's tasks also run FIS's SSM agent sidecar, infra/fis/fault-injection-sidecar.ts).
+        const container = (
+          task.Properties.ContainerDefinitions as {
+            Name: string;
+            Environment: { Name: string; Value: unknown }[];
+            Secrets: { Name: string }[];
+          }[]
+        ).find((c) => c.Name === 'app');
         const env = new Map(container!.Environment.map((e) => [e.Name, JSON.stringify(e.Value)]));
         expect(env.get('TOKEN_ISSUER')).toContain(`https://cognito-idp.${region}.`);
         expect(env.has('TOKEN_AUDIENCE')).toBe(true);

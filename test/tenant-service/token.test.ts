@@ -154,6 +154,43 @@ describe('tenant tokens', () => {
     expect(() => idp.retire(idp.currentKid)).toThrow(/rotate\(\) before retiring/);
   });
 
+  describe('across Regions: each Region has its own user pool and trusts the peer pool too', () => {
+    /** Region B's tasks: their own pool (`other`, its own audience) plus Region A's pool (`idp`) as the peer. */
+    let regionB: LocalIdentityProvider;
+    beforeAll(async () => {
+      regionB = await LocalIdentityProvider.start({ audience: 'region-b-client', maxLifetimeSeconds: 3600 });
+    });
+    afterAll(async () => regionB.stop());
+    const verifyInB = (token: string) =>
+      verifyTenantToken(
+        remoteTokenKeys(regionB.jwksUrl),
+        {
+          ...regionB.policy,
+          peers: [{ issuer: idp.issuer, audience: idp.policy.audience, keys: remoteTokenKeys(idp.jwksUrl) }],
+        },
+        token,
+      );
+
+    it("GIVEN a token Region A's pool issued WHEN Region B's tasks verify it after a failover THEN it is accepted, tenant from its claims", async () => {
+      const token = idp.issue({ tenantId: 'acme', tier: 'premium' });
+      await expect(verifyInB(token)).resolves.toMatchObject({ tenantId: 'acme', tier: 'premium' });
+      await expect(verifyInB(regionB.issue({ tenantId: 'beta', tier: 'basic' }))).resolves.toMatchObject({
+        tenantId: 'beta',
+      });
+    });
+
+    it('GIVEN a token from an issuer neither Region configured WHEN Region B verifies it THEN it is refused as untrusted', async () => {
+      await expect(verifyInB(other.issue({ tenantId: 'acme', tier: 'basic' }))).rejects.toThrow(
+        new TokenError('token claim "iss" is not accepted (not a trusted issuer)'),
+      );
+    });
+
+    it("GIVEN a token claiming Region A's issuer and key id but signed with another key WHEN Region B verifies it THEN it is refused: the peer's own keys decide", async () => {
+      const claims = payloadOf(idp.issue({ tenantId: 'acme', tier: 'basic' }));
+      await expect(verifyInB(forged(claims, idp.currentKid))).rejects.toThrow(/signature does not verify/);
+    });
+  });
+
   const env = {
     AWS_REGION: 'us-east-1',
     TENANT_DATA_TABLE: 't',
@@ -195,6 +232,31 @@ describe('tenant tokens', () => {
       'ADMIN_TOKEN is 5 characters: use at least 16, or unset it to turn the fault switch off',
     );
   });
+
+  it("GIVEN the peer Region's pool WHEN reading settings THEN it is trusted with its own audience and Cognito's JWKS path", () => {
+    const peer = 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_def';
+    expect(settingsFromEnv({ ...env, TOKEN_PEER_ISSUER: peer, TOKEN_PEER_AUDIENCE: 'client-2' }).token.peer).toEqual({
+      issuer: peer,
+      audience: 'client-2',
+      jwksUrl: `${peer}/.well-known/jwks.json`,
+    });
+    expect(settingsFromEnv(env).token.peer).toBeUndefined();
+  });
+
+  it.each([
+    [{ TOKEN_PEER_ISSUER: 'https://cognito-idp.us-west-2.amazonaws.com/x' }, /set both .* or neither/],
+    [{ TOKEN_PEER_AUDIENCE: 'client-2' }, /set both .* or neither/],
+    [{ TOKEN_PEER_ISSUER: 'http://cognito.example/x', TOKEN_PEER_AUDIENCE: 'c' }, /TOKEN_PEER_ISSUER=.* must be https/],
+    [
+      { TOKEN_PEER_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc', TOKEN_PEER_AUDIENCE: 'c' },
+      /is TOKEN_ISSUER itself/,
+    ],
+  ])(
+    'GIVEN peer settings %j WHEN reading settings THEN the error names the variables and the fix',
+    (change, message) => {
+      expect(() => settingsFromEnv({ ...env, ...change })).toThrow(message);
+    },
+  );
 
   it('GIVEN a loopback http issuer WHEN reading settings THEN it is accepted (the local environment)', () => {
     expect(settingsFromEnv({ ...env, TOKEN_ISSUER: 'http://127.0.0.1:4000' }).token.jwksUrl).toBe(

@@ -23,6 +23,7 @@ import {
   writeSeqsIn,
 } from '../driver';
 import type { AlarmTransition } from '../measure/measurements';
+import type { Fault } from '../schema';
 import { FisFaults } from './fis-faults';
 
 export interface AwsDriverOptions {
@@ -74,6 +75,25 @@ const FIS_ACTIONS: Record<FisFault, string> = {
   latency: 'aws:ecs:task-network-latency',
   'replication-pause': 'aws:dynamodb:global-table-pause-replication',
 };
+
+/**
+ * The FIS template a drill fault runs on AWS; undefined for the faults FIS does not inject (error-rate has no FIS
+ * action; automation-disable is a control-table write). alarm-flap runs as service-outage cycles (chaos/drill/method.ts).
+ */
+export function fisFaultOf(fault: Fault): FisFault | undefined {
+  switch (fault.kind) {
+    case 'region-outage':
+    case 'service-outage':
+    case 'latency':
+    case 'replication-pause':
+      return fault.kind;
+    case 'alarm-flap':
+      return 'service-outage';
+    case 'error-rate':
+    case 'automation-disable':
+      return undefined;
+  }
+}
 
 /** The state changes to ALARM in CloudWatch's alarm history item (its HistoryData is JSON with newState). */
 function alarmTransitionOf(
@@ -205,22 +225,44 @@ export function awsDriver(opts: AwsDriverOptions): DrillDriver {
       return latest?.Maximum;
     },
     async lift(undo) {
-      if (!undo.experimentId) return `nothing to lift for ${undo.fault.kind}: no FIS experiment was started`;
       const region = experimentRegion(undo);
+      if (!undo.experimentId) {
+        // The drill died between StartExperiment and the journal write, or started nothing: find by the run's tag.
+        const fisFault = fisFaultOf(undo.fault);
+        const template = fisFault && (await fis.findTemplate({ app: config.app, fault: fisFault, region }));
+        const orphans = template?.id
+          ? (await fis.activeExperimentsOf(region, opts.runId)).filter((e) => e.experimentTemplateId === template.id)
+          : [];
+        if (orphans.length === 0) {
+          return `nothing to lift for ${undo.fault.kind}: no FIS experiment of drill ${opts.runId} is active in ${region}`;
+        }
+        const lifted: string[] = [];
+        for (const e of orphans) {
+          await fis.stop(region, e.id!);
+          lifted.push(`${e.id} (${(await fis.state(region, e.id!)).status ?? 'state unknown'})`);
+        }
+        return `FIS experiment(s) of drill ${opts.runId} found by tag in ${region}, stopped: ${lifted.join(', ')}`;
+      }
       await fis.stop(region, undo.experimentId);
       const { status } = await fis.state(region, undo.experimentId);
       return `FIS experiment ${undo.experimentId} in ${region}: ${status ?? 'state unknown'}`;
     },
     async remainingFaults(undo) {
-      const remaining: string[] = [];
+      const remaining = new Map<string, string>();
       for (const u of undo) {
         if (!u.experimentId) continue;
         const { status } = await fis.state(experimentRegion(u), u.experimentId);
         if (status === 'running' || status === 'pending' || status === 'initiating' || status === 'stopping') {
-          remaining.push(`FIS experiment ${u.experimentId} is ${status}`);
+          remaining.set(u.experimentId, `FIS experiment ${u.experimentId} is ${status}`);
         }
       }
-      return remaining;
+      // Whatever the journal says, no experiment this drill started may still be active in either Region.
+      for (const region of [config.regions.primary, config.regions.secondary]) {
+        for (const e of await fis.activeExperimentsOf(region, opts.runId)) {
+          if (e.id && !remaining.has(e.id)) remaining.set(e.id, `FIS experiment ${e.id} is ${e.state?.status}`);
+        }
+      }
+      return [...remaining.values()];
     },
     failback: (region, runId) => drillFailback(config, clients, store, opts.hostedZoneId, region, runId),
     // Records only: clients in AWS resolve through the operating system, outside this process.

@@ -1,7 +1,11 @@
 import {
+  type ExperimentSummary,
+  type ExperimentTemplate,
   type ExperimentTemplateSummary,
   type FisClient,
   GetExperimentCommand,
+  GetExperimentTemplateCommand,
+  ListExperimentsCommand,
   ListExperimentTemplatesCommand,
   StartExperimentCommand,
   StopExperimentCommand,
@@ -26,6 +30,9 @@ export interface FisFaultsOptions {
   readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** The tag StartExperiment puts on every experiment a drill starts: its run id, so a crash recovery can find it. */
+export const DRILL_RUN_TAG = 'regionflip:drill';
 
 const ACTIVE = new Set(['pending', 'initiating', 'running']);
 const OVER = new Set(['completed', 'stopped', 'failed', 'cancelled']);
@@ -69,6 +76,33 @@ export class FisFaults {
     return undefined;
   }
 
+  /** The whole template (actions, targets, stop conditions, role), for the dry run; FIS's error if it is gone. */
+  async describeTemplate(region: string, templateId: string): Promise<ExperimentTemplate> {
+    const out = await this.client(region).send(new GetExperimentTemplateCommand({ id: templateId }));
+    if (!out.experimentTemplate) throw new Error(`FIS returned no experiment template ${templateId} in ${region}`);
+    return out.experimentTemplate;
+  }
+
+  /**
+   * The experiments still active (pending, initiating, running) that the drill run started, found by the tag
+   * StartExperiment put on them: how a rollback finds an experiment whose id never reached the journal (a crash
+   * between StartExperiment and the journal write). Every page is read.
+   */
+  async activeExperimentsOf(region: string, drillRunId: string): Promise<ExperimentSummary[]> {
+    const client = this.client(region);
+    const found: ExperimentSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new ListExperimentsCommand({ nextToken, maxResults: 100 }));
+      for (const e of page.experiments ?? []) {
+        const status = e.state?.status;
+        if (e.id && e.tags?.[DRILL_RUN_TAG] === drillRunId && status !== undefined && ACTIVE.has(status)) found.push(e);
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return found;
+  }
+
   /** Starts the experiment and resolves once FIS reports it running; a failed start is an error with FIS's reason. */
   async start(region: string, templateId: string, clientToken: string, drillRunId: string): Promise<string> {
     const client = this.client(region);
@@ -76,7 +110,7 @@ export class FisFaults {
       new StartExperimentCommand({
         experimentTemplateId: templateId,
         clientToken,
-        tags: { 'regionflip:drill': drillRunId },
+        tags: { [DRILL_RUN_TAG]: drillRunId },
       }),
     );
     const id = out.experiment?.id;
