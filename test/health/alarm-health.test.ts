@@ -214,6 +214,53 @@ describe('CloudWatchHealthReader (aws-sdk-client-mock)', () => {
   });
 });
 
+describe('CloudWatchHealthReader.readTenant (a premium tenant silo, the cell scope)', () => {
+  const tenantAlarm = (region: string, tenantId: string) => `${PREFIX}${region}-tenant-${tenantId}-unhealthy`;
+  function siloAnswers(mock: ReturnType<typeof clients>['eastMock'], region: string, state: StateValue | undefined) {
+    const name = tenantAlarm(region, 'acme');
+    const alarms = state ? [{ AlarmName: name, StateValue: state, StateTransitionedTimestamp: TRANSITIONED }] : [];
+    mock.on(DescribeAlarmsCommand, { AlarmNames: [name] }).resolves({ CompositeAlarms: alarms });
+    mock
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: name })
+      .resolves({ CompositeAlarms: state === 'ALARM' ? alarms : [] });
+  }
+
+  it("GIVEN acme's composite in ALARM in us-east-1 and absent in us-west-2 WHEN reading acme THEN us-east-1 is unhealthy and us-west-2 unknown, naming the missing alarm; the Region alarms are not read", async () => {
+    const { east, west, eastMock, westMock } = clients();
+    siloAnswers(eastMock, EAST, 'ALARM');
+    siloAnswers(westMock, WEST, undefined);
+    const cw = new CloudWatchHealthReader({
+      cloudwatch: { [EAST]: east, [WEST]: west },
+      regionAlarmName: regionAlarm,
+      tenantAlarmName: tenantAlarm,
+      alarmPrefix: PREFIX,
+    });
+
+    const silos = await cw.readTenant('acme', [EAST, WEST]);
+
+    expect(silos).toEqual({
+      [EAST]: { region: EAST, status: 'unhealthy', since: TRANSITIONED, alarmsInAlarm: [tenantAlarm(EAST, 'acme')] },
+      [WEST]: {
+        region: WEST,
+        status: 'unknown',
+        alarmsInAlarm: [],
+        detail: `health alarm "${tenantAlarm(WEST, 'acme')}" does not exist in ${WEST}`,
+      },
+    });
+    const asked = [...eastMock.calls(), ...westMock.calls()].map((c) => JSON.stringify(c.args[0].input));
+    expect(asked.some((i) => i.includes('region-unhealthy'))).toBe(false);
+  });
+
+  it('GIVEN a reader built without tenant alarm names WHEN reading a tenant THEN every silo is unknown, saying why', async () => {
+    const { east } = clients();
+    const silos = await reader({ [EAST]: east }).readTenant('acme', [EAST]);
+    expect(silos[EAST]).toMatchObject({
+      status: 'unknown',
+      detail: expect.stringContaining('without tenant alarm names'),
+    });
+  });
+});
+
 describe('CloudWatchHealthReader (a Region that never answers)', () => {
   let blackHole: Server;
   const sockets: Socket[] = [];
