@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { RegionFlipConfig, Tier } from '../failover/config/schema';
-import type { AuditEntry, AutomationState, RegionHealth } from '../failover/core/types';
+import type { AuditEntry, AutomationState, RegionHealth, RoutingState } from '../failover/core/types';
 import type { ControlStore, HealthReader } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
 import { parseRoutingRecord, type RoutingRecord } from '../failover/switch/records';
@@ -242,7 +242,7 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
     control: {
       activeRegion: routing.activeRegion,
       epoch: routing.epoch,
-      ...(routing.lastSwitchAt ? { lastSwitchAt: routing.lastSwitchAt.toISOString() } : {}),
+      ...(lastSwitchOfAnyScope(routing) ? { lastSwitchAt: lastSwitchOfAnyScope(routing)!.toISOString() } : {}),
       tenantOverrides: routing.tenantOverrides,
       ...(pending
         ? {
@@ -392,4 +392,11 @@ export function formatStatus(report: StatusReport, style: StatusStyle = { colour
     for (const p of report.problems) lines.push(`  ${bad('!')} ${p}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The last switch of any scope: the Region's, or a premium tenant's own move (its cooldown is its own, ARCHITECTURE.md). */
+function lastSwitchOfAnyScope(routing: RoutingState): Date | undefined {
+  const times = [routing.lastSwitchAt, ...Object.values(routing.tenantScopes ?? {}).map((s) => s.lastSwitchAt)];
+  const known = times.filter((t): t is Date => t !== undefined).map((t) => t.getTime());
+  return known.length > 0 ? new Date(Math.max(...known)) : undefined;
 }

@@ -93,10 +93,19 @@ export function decide(input: DecisionInput): Decision {
   }
 
   if (subjectRegion !== undefined && subjectRegion !== active) {
+    const servedThere = Object.entries(routing.tenantOverrides)
+      .filter(([, region]) => region === subjectRegion)
+      .map(([tenantId]) => tenantId)
+      .sort();
     return page(
       'standby-region-alarm',
       `${what} is about the standby Region ${subjectRegion}; traffic is in ${active} and stays there. The failover ` +
-        `target is sick: until it recovers, a failover away from ${active} would be refused.`,
+        `target is sick: until it recovers, a failover away from ${active} would be refused.` +
+        (servedThere.length > 0
+          ? ` Premium tenant(s) ${servedThere.join(', ')} are served from ${subjectRegion} on their own: move them ` +
+            `back with \`regionflip failover --to ${active}${servedThere.map((t) => ` --tenant ${t}`).join('')}\` ` +
+            '(runbooks/manual-failover.md).'
+          : ''),
     );
   }
 
@@ -211,17 +220,21 @@ export function decide(input: DecisionInput): Decision {
  * tenant's scope, in the same order and for the same reasons:
  *   unknown-tenant          (page) not a configured premium tenant: only premium tenants have a silo of their own.
  *   standby-tenant-alarm    (page) the alarm is about the silo the tenant is NOT served from: its failover target.
+ *   region-scope-applies    (noop) the tenant's whole Region is unhealthy: the Region's alarm moves every tenant in one
+ *                           switch (one switch per tenant would race it for the lease and delay the shared record).
  *   tenant-recovered        (noop) the tenant's silo where it is served reads healthy again (the alarm flapped).
  *   tenant-alarm            (page) the tenant's silos could not be read, or its serving silo is not confirmed in ALARM:
  *                           a tenant never moves on the notification alone.
  *   both-silos-unhealthy    (page) the tenant's silo in the other Region is unhealthy too.
  *   target-region-unhealthy (page) the other Region, or the tenant's silo there, is not seen healthy (unknown), or the
  *                           other Region as a whole is unhealthy: never move a tenant into a Region in ALARM.
- *   target-not-healthy-long-enough (page) the silo there has been healthy for less than policy.targetHealthySeconds.
+ *   target-not-healthy-long-enough (page) the silo there, or its Region, has been healthy for less than
+ *                           policy.targetHealthySeconds.
  *   automation-disabled     (page) the kill switch is global: off means no tenant moves either.
  *   cooldown                (page) the tenant's last switch — its own, or the Region's, which moved it too — was less
  *                           than policy.cooldownSeconds ago. A tenant's move never starts the Region's cooldown.
- *   too-many-failovers      (page) policy.maxAutoFailovers automatic failovers of THIS tenant in the window.
+ *   too-many-failovers      (page) policy.maxAutoFailovers automatic moves of THIS tenant in the window: its own and
+ *                           the Region's (which moved it too).
  *   failover                of that tenant alone (scope: tenants [id]); no other record moves.
  */
 function decideForTenant(input: DecisionInput, what: string, alarmRegion: string, tenantId: string): Decision {
@@ -234,7 +247,9 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
         'and the tenants in the configuration.',
     );
   }
-  const current = routing.tenantOverrides[tenantId] ?? routing.activeRegion;
+  const current = Object.hasOwn(routing.tenantOverrides, tenantId)
+    ? routing.tenantOverrides[tenantId]!
+    : routing.activeRegion;
   if (current !== regions.primary && current !== regions.secondary) {
     return page(
       'unknown-region',
@@ -249,6 +264,15 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
       'standby-tenant-alarm',
       `${what} is about premium tenant "${tenantId}"'s silo in ${alarmRegion}, but the tenant is served from ` +
         `${current} and stays there. Its failover target is sick: until it recovers, moving the tenant would be refused.`,
+    );
+  }
+  const servingRegion = healthOf(input, current);
+  if (servingRegion.status === 'unhealthy') {
+    return noop(
+      'region-scope-applies',
+      `${what}: premium tenant "${tenantId}"'s silo alarmed while its whole Region ${current} is unhealthy` +
+        `${inAlarm(servingRegion)}; the Region's own alarm decides for every tenant at once (one switch, not one per ` +
+        'tenant racing for the lease).',
     );
   }
   const silos = input.tenantHealth;
@@ -296,11 +320,15 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
         `not seen healthy, so it stays in ${current}.`,
     );
   }
-  const healthyFor = there.since ? secondsBetween(now, there.since) : undefined;
+  // Both the silo and its Region must have been healthy long enough: the later of the two recoveries counts.
+  const healthyFor =
+    there.since && targetRegion.since
+      ? secondsBetween(now, new Date(Math.max(there.since.getTime(), targetRegion.since.getTime())))
+      : undefined;
   if (policy.targetHealthySeconds > 0 && (healthyFor === undefined || healthyFor < policy.targetHealthySeconds)) {
     return page(
       'target-not-healthy-long-enough',
-      `${what}: ${tenant}'s silo in ${target} has been healthy for ` +
+      `${what}: ${tenant}'s silo in ${target} (and its Region) has been healthy for ` +
         `${healthyFor === undefined ? 'an unknown time' : `${healthyFor} s`}, and it must be healthy for ` +
         `${policy.targetHealthySeconds} s before the tenant moves there; it stays in ${current}.`,
     );
@@ -313,7 +341,8 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
         'On-call decides: runbooks/manual-failover.md.',
     );
   }
-  const scope = routing.tenantScopes?.[tenantId];
+  const scope =
+    routing.tenantScopes && Object.hasOwn(routing.tenantScopes, tenantId) ? routing.tenantScopes[tenantId] : undefined;
   const lastMoved = [scope?.lastSwitchAt, routing.lastSwitchAt]
     .filter((d): d is Date => d !== undefined)
     .sort((a, b) => b.getTime() - a.getTime())[0];
@@ -327,13 +356,14 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
       );
     }
   }
-  const inWindow = (scope?.recentAutoFailovers ?? []).filter(
+  // The tenant's traffic moved with every automatic Region failover too: both count against its budget.
+  const inWindow = [...routing.recentAutoFailovers, ...(scope?.recentAutoFailovers ?? [])].filter(
     (t) => secondsBetween(now, t) < policy.windowSeconds,
   ).length;
   if (inWindow >= policy.maxAutoFailovers) {
     return page(
       'too-many-failovers',
-      `${wouldMove}, but ${inWindow} automatic failover(s) of this tenant already happened in the last ` +
+      `${wouldMove}, but ${inWindow} automatic failover(s) moved this tenant (its own and the Region's) in the last ` +
         `${policy.windowSeconds} s and the limit is ${policy.maxAutoFailovers}. On-call decides.`,
     );
   }

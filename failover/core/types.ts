@@ -101,7 +101,8 @@ export type NoopCode =
   | 'stale-alarm'
   | 'active-region-healthy'
   | 'active-region-health-unknown'
-  | 'tenant-recovered';
+  | 'tenant-recovered'
+  | 'region-scope-applies';
 
 export type PageCode =
   | 'unknown-region'
