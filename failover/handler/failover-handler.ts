@@ -239,6 +239,7 @@ export function failoverDepsFromSettings(
       cloudwatch: clients.cloudwatch,
       regionAlarmName: names.regionAlarm,
       alarmPrefix: names.alarmPrefix,
+      isRegionSignal: names.isAdvancedHealthyAlarm,
       probe: {
         alarmName: names.probeAlarm,
         peerOf: (region) =>
