@@ -46,6 +46,14 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
     shardComponentAlarm: (region: string, shardLabel: string, kind: AlarmKind) =>
       `${app}-${region}-${shardLabel}-${kind}`,
     /**
+     * The healthy-host share of one advanced tenant's target groups, in its tenant stack (not a child of the composite,
+     * so onboarding never edits the Region stack). A Region signal: it publishes to the alarm topic itself and the
+     * health reader counts it beside the composite ({@link isAdvancedHealthyAlarm}).
+     */
+    advancedHealthyAlarm: (region: string, tenantId: string) => `${app}-${region}-advanced-${tenantId}-healthy-hosts`,
+    isAdvancedHealthyAlarm: (region: string, alarmName: string) =>
+      alarmName.startsWith(`${app}-${region}-advanced-`) && alarmName.endsWith('-healthy-hosts'),
+    /**
      * The outside-in availability alarm ABOUT `region`: it lives in the PEER Region (fed by the peer's probes of this
      * Region's public tenant names) and publishes to the peer's alarm topic, so a Region that goes dark is detected and
      * handled with nothing in it. Triggers Region failover like the composite.
@@ -240,7 +248,8 @@ export function controlRegionOf(config: Pick<RegionFlipConfig, 'regions' | 'cont
  * environment and the Lambda; the ARN says where the alarm LIVES, which for a probe alarm is the peer Region):
  *   region     the Region's composite verdict            → Region failover decisions
  *   probe      outside-in availability of the Region      → Region failover decisions (lives in the peer Region)
- *   component  one child of the composite                 → Region signal (normally only the composite notifies)
+ *   component  one child of the composite, or an advanced  → Region signal (of the children only the composite
+ *              tenant's healthy-hosts alarm                   notifies; the advanced ones notify themselves)
  *   tenant     one premium tenant's silo                  → cell scope
  *   monitor    monitoring only                            → never a failover
  * Undefined when the name is not ours (wrong prefix, or no configured Region after it).

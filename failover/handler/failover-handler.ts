@@ -240,6 +240,7 @@ export function failoverDepsFromSettings(
       regionAlarmName: names.regionAlarm,
       tenantAlarmName: names.tenantAlarm,
       alarmPrefix: names.alarmPrefix,
+      isRegionSignal: names.isAdvancedHealthyAlarm,
       probe: {
         alarmName: names.probeAlarm,
         peerOf: (region) =>

@@ -18,6 +18,11 @@ export interface CloudWatchHealthReaderProps {
   readonly tenantAlarmName?: (region: string, tenantId: string) => string;
   /** names.alarmPrefix: the Region's managed alarms are named `${alarmPrefix}${region}-…`. */
   readonly alarmPrefix: string;
+  /**
+   * Region signals outside the composite (names.isAdvancedHealthyAlarm: each advanced tenant's healthy-hosts alarm,
+   * in its tenant stack): one in ALARM makes the Region unhealthy whatever the composite says.
+   */
+  readonly isRegionSignal?: (region: string, alarmName: string) => boolean;
   /** Each CloudWatch call is abandoned after this long, so a Region that does not answer cannot stall a failover. */
   readonly callTimeoutMs?: number;
   /**
@@ -166,6 +171,16 @@ export class CloudWatchHealthReader implements HealthReader {
         .filter((a) => a.StateValue === 'ALARM')
         .map((a) => a.AlarmName ?? '')
         .sort();
+      const signals = alarmsInAlarm.filter(
+        (a) => a.StateValue === 'ALARM' && this.props.isRegionSignal?.(region, a.AlarmName ?? ''),
+      );
+      if (signals.length > 0) {
+        const since = signals
+          .map((a) => a.StateTransitionedTimestamp ?? a.StateUpdatedTimestamp)
+          .filter((d): d is Date => d !== undefined)
+          .sort((a, b) => a.getTime() - b.getTime())[0];
+        return { region, status: 'unhealthy', ...(since ? { since } : {}), alarmsInAlarm: inAlarm };
+      }
       if (!alarm) {
         return unknown(region, `health alarm "${alarmName}" does not exist in ${region}`, inAlarm);
       }

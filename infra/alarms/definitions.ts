@@ -14,7 +14,8 @@ import type { RegionFlipConfig, Tier } from '../../failover/config/schema';
  *
  * What triggers a Region failover — signals of tenant harm, each with its reason (infra/README.md, "Alarms"):
  *   alb-5xx-rate    tenants get errors: 5xx over requests, counted only with enough requests in the period
- *   healthy-hosts   the pooled unit lost its capacity: the lowest healthy share of any one target group
+ *   healthy-hosts   a unit lost its capacity: the lowest healthy share of any one of its target groups (the pool's
+ *                   in the composite; each advanced tenant's in its own stack, a Region signal of its own)
  *   p99-latency     tenants wait: p99 target response time of the shared load balancer (basic and advanced tiers)
  *   probe           the Region is dark seen from outside: evaluated in the PEER Region from canaries (missing = breaching)
  * Monitoring only (on-call, never failover): request-volume (the source design's request count).
@@ -276,6 +277,33 @@ export function regionAlarms(
       rule: children.map((c) => `ALARM("${c}")`).join(' OR '),
       children,
     },
+  };
+}
+
+/**
+ * An advanced tenant's healthy-host alarm: the lowest healthy share of its own target groups (its tenant stack) behind
+ * its shard's load balancer. Not a child of the Region composite (a child must exist before the composite names it,
+ * so each onboarding would edit the Region stack); it publishes to the alarm topic itself under a Region-scope name
+ * (names.advancedHealthyAlarm) and the health reader counts it in the Region's verdict.
+ */
+export function advancedTenantAlarm(
+  config: Config,
+  region: string,
+  tenantId: string,
+  shard: string,
+  lb: LoadBalancerRef,
+): MetricAlarmDefinition {
+  const signals = harmSignals(
+    config,
+    lb,
+    `advanced tenant ${tenantId}'s services on the shared load balancer ${shard} in ${region}`,
+  );
+  return {
+    name: namesFor(config).advancedHealthyAlarm(region, tenantId),
+    kind: 'healthy-hosts',
+    shard,
+    role: 'failover-trigger',
+    ...signals['healthy-hosts'](),
   };
 }
 

@@ -18,6 +18,7 @@ import { namesFor } from '../../failover/config/names';
 import type { RegionFlipConfig } from '../../failover/config/schema';
 import {
   type AlarmQuery,
+  advancedTenantAlarm,
   type CompositeAlarmDefinition,
   type LoadBalancerRef,
   type MetricAlarmDefinition,
@@ -236,5 +237,38 @@ export class TenantDetection extends Construct {
     const defs = tenantAlarms(props.config, Stack.of(this).region, props.tenantId, props.loadBalancer);
     this.alarms = defs.metricAlarms.map((def) => newAlarm(this, def.kind, def));
     this.composite = newComposite(this, 'TenantUnhealthy', defs.composite, this.alarms, props.topic);
+  }
+}
+
+export interface AdvancedTenantDetectionProps {
+  readonly config: RegionFlipConfig;
+  readonly tenantId: string;
+  /** The label of the tenant's shard (`shared`, `shared-2`, …). */
+  readonly shard: string;
+  /** The shard's load balancer and the tenant's own target groups (at most 5). */
+  readonly loadBalancer: LoadBalancerRef;
+  /** The Region's alarm topic: the alarm publishes there itself (it is no child of the composite). */
+  readonly topic: ITopic;
+}
+
+/**
+ * An advanced tenant's target groups watched from its own stack: the healthy-hosts alarm of
+ * infra/alarms/definitions.ts `advancedTenantAlarm`, whose ALARM and OK publish to the Region's alarm topic.
+ */
+export class AdvancedTenantDetection extends Construct {
+  readonly alarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: AdvancedTenantDetectionProps) {
+    super(scope, id);
+    const def = advancedTenantAlarm(
+      props.config,
+      Stack.of(this).region,
+      props.tenantId,
+      props.shard,
+      props.loadBalancer,
+    );
+    this.alarm = newAlarm(this, def.kind, def);
+    this.alarm.addAlarmAction(new SnsAction(props.topic));
+    this.alarm.addOkAction(new SnsAction(props.topic));
   }
 }

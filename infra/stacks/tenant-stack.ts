@@ -4,7 +4,7 @@ import { LoadBalancerTarget } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { advancedPlacements, namesFor } from '../../failover/config/names';
 import type { RegionFlipConfig, Tenant } from '../../failover/config/schema';
-import { TenantDetection } from '../constructs/region-detection';
+import { AdvancedTenantDetection, TenantDetection } from '../constructs/region-detection';
 import { newAccessLogBucket, newCluster, newLoadBalancer, newTaskExecutionRole } from '../constructs/tenant-plumbing';
 import { TenantServices } from '../constructs/tenant-services';
 import type { RegionStack } from './region-stack';
@@ -24,7 +24,8 @@ export interface TenantStackProps extends StackProps {
  * Region's size is not bounded by CloudFormation's 500 resources per stack and onboarding a tenant deploys a new stack
  * without touching the other tenants' stacks. It references the Region stack (never the other way round):
  * - advanced: the Order/Product/User services on the shared cluster, their target groups and host-header rules on
- *   the listener of the tenant's shard at its pinned priority (names.ts `advancedPlacements`);
+ *   the listener of the tenant's shard at its pinned priority (names.ts `advancedPlacements`), and the healthy-hosts
+ *   alarm of those target groups (AdvancedTenantDetection, publishing to the Region's alarm topic);
  * - premium: a silo — its own cluster, load balancer (with its own access log bucket), services, regional endpoint
  *   record and alarms (TenantDetection, publishing to the Region's alarm topic).
  */
@@ -47,13 +48,23 @@ export class TenantStack extends Stack {
       if (!placement || !shard) {
         throw new Error(`advanced tenant "${tenant.id}" is in no shard: it must be listed in the config`);
       }
-      new TenantServices(this, 'Services', {
+      const services = new TenantServices(this, 'Services', {
         ...defaults,
         cluster: regional.sharedCluster,
         listener: shard.listener,
         hostHeaders: [names.tenantRecord(tenant.id)],
         // Pinned per tenant (names.ts `advancedPlacements`): another tenant's removal never renumbers these rules.
         priorityBase: placement.priority,
+      });
+      new AdvancedTenantDetection(this, 'Detection', {
+        config,
+        tenantId: tenant.id,
+        shard: shard.shard.label,
+        loadBalancer: {
+          loadBalancerFullName: shard.alb.loadBalancerFullName,
+          targetGroupFullNames: services.targetGroupFullNames,
+        },
+        topic: regional.detection.topic,
       });
       return;
     }

@@ -5,7 +5,7 @@ import { COLLECTIONS, type EntityKind, entitySchemas, idSchema } from './data-mo
 import type { ServiceFault } from './fault';
 import { NO_FAULT, parseServiceFault } from './fault';
 import type { JsonLogger } from './logger';
-import { BadNextTokenError, ItemExistsError, type TenantStore } from './tenant-store';
+import { BadNextTokenError, ItemExistsError, TenantAccessDeniedError, type TenantStore } from './tenant-store';
 import { type TenantClaims, TokenError, type TokenPolicy, verifyTenantToken } from './token';
 
 /**
@@ -289,6 +289,10 @@ export function createTenantService(opts: TenantServiceOptions): TenantService {
         send(res, 409, { error: 'exists', message: err.message });
       } else if (err instanceof BadNextTokenError) {
         send(res, 400, { error: 'bad-next', message: err.message });
+      } else if (err instanceof TenantAccessDeniedError) {
+        // Logged with IAM's own words for the operator; the caller gets only what it can act on.
+        opts.logger.info('tenant-access-denied', { requestId, tenantId: err.tenantId, reason: err.awsMessage });
+        send(res, 403, { error: 'forbidden', message: err.message, requestId });
       } else {
         opts.logger.error('unhandled', { requestId, error: String(err) });
         if (!res.headersSent) send(res, 500, { error: 'internal', message: 'internal error', requestId });

@@ -14,6 +14,24 @@ export class ItemExistsError extends Error {
   }
 }
 
+/**
+ * The task role refused the call: each unit's role may touch only its own tenants' partitions (dynamodb:LeadingKeys,
+ * infra/constructs/tenant-services.ts), so a token of another silo's tenant sent to this host lands here. A 403 for the
+ * caller, not a 500 that would count as a Region fault in the 5xx alarms.
+ */
+export class TenantAccessDeniedError extends Error {
+  constructor(
+    readonly tenantId: string,
+    readonly awsMessage: string,
+  ) {
+    super(
+      `tenant "${tenantId}" is not served by this host: its role may not read or write that tenant's data; ` +
+        "send the request to the tenant's own host name",
+    );
+    this.name = 'TenantAccessDeniedError';
+  }
+}
+
 export interface Page {
   readonly items: EntityItem[];
   /** Opaque; pass back as `next` to read on. Encodes only the sort key: the tenant always comes from the token. */
@@ -62,38 +80,56 @@ export class TenantStore {
       );
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw new ItemExistsError(entity, id);
-      throw err;
+      throw accessDeniedAs(tenantId, err);
     }
     return toItem(row);
   }
 
   async get(tenantId: string, entity: EntityKind, id: string): Promise<EntityItem | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: tenantId, sk: sortKey(entity, id) },
-        ConsistentRead: true,
-      }),
-    );
+    const out = await this.db
+      .send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: tenantId, sk: sortKey(entity, id) },
+          ConsistentRead: true,
+        }),
+      )
+      .catch((err: unknown) => {
+        throw accessDeniedAs(tenantId, err);
+      });
     return out.Item ? toItem(out.Item) : undefined;
   }
 
   async list(tenantId: string, entity: EntityKind, limit: number, next?: string): Promise<Page> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :tenant AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':tenant': tenantId, ':prefix': `${entity}#` },
-        Limit: limit,
-        ...(next ? { ExclusiveStartKey: { pk: tenantId, sk: decodeNext(entity, next) } } : {}),
-      }),
-    );
+    const out = await this.db
+      .send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :tenant AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':tenant': tenantId, ':prefix': `${entity}#` },
+          Limit: limit,
+          ...(next ? { ExclusiveStartKey: { pk: tenantId, sk: decodeNext(entity, next) } } : {}),
+        }),
+      )
+      .catch((err: unknown) => {
+        throw accessDeniedAs(tenantId, err);
+      });
     const lastSk = out.LastEvaluatedKey?.sk;
     return {
       items: (out.Items ?? []).map(toItem),
       ...(typeof lastSk === 'string' ? { next: Buffer.from(lastSk).toString('base64url') } : {}),
     };
   }
+}
+
+/**
+ * DynamoDB's AccessDeniedException is not a modelled error class in the SDK (it is common to all services), so it is
+ * recognised by name; every other error is returned unchanged.
+ */
+function accessDeniedAs(tenantId: string, err: unknown): unknown {
+  if (err instanceof Error && err.name === 'AccessDeniedException')
+    return new TenantAccessDeniedError(tenantId, err.message);
+  return err;
 }
 
 /** A `next` token must decode to a sort key of the listed entity; anything else is a bad request. */

@@ -114,6 +114,49 @@ describe('CloudWatchHealthReader (aws-sdk-client-mock)', () => {
     });
   });
 
+  describe('an advanced tenant healthy-hosts alarm (its tenant stack, outside the composite)', () => {
+    const names = namesFor({ app: PREFIX.slice(0, -1), dns: { zoneName: 'tenants.example.com', ttlSeconds: 60 } });
+    const advanced = names.advancedHealthyAlarm(EAST, 'initech');
+    const withSignals = (east: CloudWatchClient) =>
+      new CloudWatchHealthReader({
+        cloudwatch: { [EAST]: east },
+        regionAlarmName: regionAlarm,
+        alarmPrefix: PREFIX,
+        isRegionSignal: names.isAdvancedHealthyAlarm,
+      });
+
+    it.each(['OK', 'INSUFFICIENT_DATA'] as const)(
+      'GIVEN the composite %s and the advanced alarm in ALARM WHEN reading THEN the Region is unhealthy, naming it',
+      async (compositeState) => {
+        const { east, eastMock } = clients();
+        regionAnswers(eastMock, EAST, compositeState, { [advanced]: 'ALARM' });
+
+        const health = await withSignals(east).read([EAST]);
+
+        expect(health[EAST]).toEqual({ region: EAST, status: 'unhealthy', alarmsInAlarm: [advanced] });
+      },
+    );
+
+    it('GIVEN the composite OK and only monitor or tenant alarms in ALARM WHEN reading THEN the Region stays healthy', async () => {
+      const { east, eastMock } = clients();
+      regionAnswers(eastMock, EAST, 'OK', {
+        [names.monitorAlarm(EAST, 'request-volume')]: 'ALARM',
+        [names.tenantAlarm(EAST, 'acme')]: 'ALARM',
+        [advanced]: 'OK',
+      });
+
+      const health = await withSignals(east).read([EAST]);
+
+      expect(health[EAST]?.status).toBe('healthy');
+    });
+
+    it('GIVEN the advanced alarm named for the other Region WHEN reading this Region THEN it does not count', () => {
+      expect(names.isAdvancedHealthyAlarm(WEST, advanced)).toBe(false);
+      expect(names.isAdvancedHealthyAlarm(EAST, advanced)).toBe(true);
+      expect(names.isAdvancedHealthyAlarm(EAST, names.componentAlarm(EAST, 'healthy-hosts'))).toBe(false);
+    });
+  });
+
   it('GIVEN a metric health alarm without a transition time WHEN reading THEN since is its update time', async () => {
     const { east, eastMock } = clients();
     eastMock

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { parseConfig } from '../../failover/config/load';
-import { namesFor } from '../../failover/config/names';
-import { metricMathOf, probeAlarm, queryValue, regionAlarms, tenantAlarms } from '../../infra/alarms/definitions';
+import { classifyAlarmName, namesFor } from '../../failover/config/names';
+import {
+  advancedTenantAlarm,
+  metricMathOf,
+  probeAlarm,
+  queryValue,
+  regionAlarms,
+  tenantAlarms,
+} from '../../infra/alarms/definitions';
 
 const config = parseConfig(
   'tenants: [{ id: acme, tier: premium }, { id: initech, tier: advanced }, { id: hooli, tier: basic }]',
@@ -86,5 +93,26 @@ describe('the alarm definitions', () => {
     expect(t.composite.name).toBe(names.tenantAlarm('us-west-2', 'acme'));
     expect(t.composite.description).toContain('acme');
     for (const child of t.composite.children) expect(child.startsWith(names.alarmPrefix)).toBe(false);
+  });
+
+  it('GIVEN an advanced tenant on shard 2 WHEN its healthy-hosts alarm is defined THEN it is a Region signal the Lambda and the health reader recognise, on the tenant target groups', () => {
+    const def = advancedTenantAlarm(config, 'us-east-1', 'initech', 'shared-2', {
+      loadBalancerFullName: 'app/shared-2/1',
+      targetGroupFullNames: ['targetgroup/i-order/1', 'targetgroup/i-product/1', 'targetgroup/i-user/1'],
+    });
+    expect(def).toMatchObject({ kind: 'healthy-hosts', role: 'failover-trigger', shard: 'shared-2' });
+    expect(classifyAlarmName(config, def.name)).toMatchObject({ kind: 'component', region: 'us-east-1' });
+    expect(names.isAdvancedHealthyAlarm('us-east-1', def.name)).toBe(true);
+    expect(def.description).toContain('initech');
+    const v = values({
+      'HealthyHostCount@targetgroup/i-order/1': 2,
+      'UnHealthyHostCount@targetgroup/i-order/1': 0,
+      'HealthyHostCount@targetgroup/i-product/1': 0,
+      'UnHealthyHostCount@targetgroup/i-product/1': 2,
+      'HealthyHostCount@targetgroup/i-user/1': 2,
+      'UnHealthyHostCount@targetgroup/i-user/1': 0,
+    });
+    expect(queryValue(def.query, v)).toBe(0);
+    expect(queryValue(def.query, v)! < def.threshold).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { loadConfig } from '../../failover/config/load';
 import type { RegionFlipConfig } from '../../failover/config/schema';
@@ -89,4 +89,50 @@ export function logicalIdOf(value: unknown, exported: ReadonlyMap<string, string
   if (Array.isArray(v['Fn::GetAtt'])) return String(v['Fn::GetAtt'][0]);
   if (typeof v['Fn::ImportValue'] === 'string') return exported.get(v['Fn::ImportValue']);
   return undefined;
+}
+
+/** Every stack of the app: data, DNS, both Region stacks and every tenant stack. */
+export function allStacks(stacks: RegionFlipStacks): Stack[] {
+  return [
+    stacks.data,
+    stacks.dns,
+    ...Object.values(stacks.regions),
+    ...Object.values(stacks.tenants).flatMap((byTenant) => Object.values(byTenant)),
+  ];
+}
+
+/**
+ * Each target group of the app ("<stack>/<logical id>") and the healthy-host alarms that read it, across stacks:
+ * an alarm's `TargetGroup` dimension is a GetAtt in its own stack or an import of another stack's export.
+ */
+export function healthyHostAlarmsByTargetGroup(stacks: RegionFlipStacks): Map<string, string[]> {
+  const templates = allStacks(stacks).map((stack) => ({ name: stack.stackName, template: Template.fromStack(stack) }));
+  const exports = new Map<string, string>();
+  for (const { name, template } of templates) {
+    for (const [exportName, id] of exportedLogicalIds(template)) exports.set(exportName, `${name}/${id}`);
+  }
+  const watched = new Map<string, string[]>();
+  for (const { name, template } of templates) {
+    for (const id of Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))) {
+      watched.set(`${name}/${id}`, []);
+    }
+  }
+  for (const { name, template } of templates) {
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      const queries = (alarm.Properties.Metrics ?? []) as {
+        MetricStat?: { Metric: { MetricName: string; Dimensions?: { Name: string; Value: unknown }[] } };
+      }[];
+      for (const q of queries) {
+        if (q.MetricStat?.Metric.MetricName !== 'HealthyHostCount') continue;
+        const value = q.MetricStat.Metric.Dimensions?.find((d) => d.Name === 'TargetGroup')?.Value;
+        const v = value as Record<string, unknown> | undefined;
+        const key =
+          typeof v?.['Fn::ImportValue'] === 'string'
+            ? exports.get(v['Fn::ImportValue'])
+            : logicalIdOf(value) && `${name}/${logicalIdOf(value)}`;
+        if (key) watched.get(key)?.push(`${name}/${String(alarm.Properties.AlarmName)}`);
+      }
+    }
+  }
+  return watched;
 }

@@ -3,7 +3,9 @@ import { namesFor, routingRecordNames, sharedShards } from '../../failover/confi
 import { configSchema, type RegionFlipConfig } from '../../failover/config/schema';
 import { zoneRecords } from '../../failover/switch/records';
 import {
+  allStacks,
   exportedLogicalIds,
+  healthyHostAlarmsByTargetGroup,
   logicalIdOf,
   normaliseTemplate,
   type Synthesized,
@@ -70,6 +72,59 @@ describe('two shared load balancers (one advanced tenant each)', () => {
       const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
       for (const id of Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))) {
         expect(alarms).toContain(`"${id}","LoadBalancerFullName"`);
+      }
+    },
+  );
+
+  it('GIVEN every stack of the app WHEN its target groups are walked THEN each is read by a healthy-hosts alarm that reaches the failover Lambda', () => {
+    const watched = healthyHostAlarmsByTargetGroup(s.stacks);
+    // The pool's three services per Region and each advanced and premium tenant's three, in both Regions.
+    expect(watched.size).toBe(2 * 3 * (1 + s.config.tenants.filter((t) => t.tier !== 'basic').length));
+    const composites = allStacks(s.stacks).flatMap((stack) =>
+      Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::CompositeAlarm')).map(
+        (c) => c.Properties.AlarmRule as string,
+      ),
+    );
+    const alarmActions = new Map(
+      allStacks(s.stacks).flatMap((stack) =>
+        Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((a) => [
+          `${stack.stackName}/${a.Properties.AlarmName}`,
+          (a.Properties.AlarmActions ?? []).length,
+        ]),
+      ),
+    );
+    for (const [targetGroup, alarms] of watched) {
+      // A child of a composite (which publishes to the alarm topic), or an alarm that publishes itself.
+      const reaching = alarms.filter(
+        (key) => (alarmActions.get(key) ?? 0) > 0 || composites.some((rule) => rule.includes(`"${key.split('/')[1]}"`)),
+      );
+      expect({ targetGroup, reaching: reaching.length > 0 }).toEqual({ targetGroup, reaching: true });
+    }
+  });
+
+  it.each(['us-east-1', 'us-west-2'])(
+    "GIVEN umbrella on shard 2 in %s WHEN its stack is read THEN its healthy-hosts alarm watches its target groups on shard 2's load balancer and publishes to the Region's alarm topic",
+    (region) => {
+      const tenant = Template.fromStack(s.stacks.tenants[region]!.umbrella!);
+      const regional = Template.fromStack(s.stacks.regions[region]!);
+      const exported = exportedLogicalIds(regional);
+      const [alarm, ...others] = Object.values(tenant.findResources('AWS::CloudWatch::Alarm'));
+      expect(others).toHaveLength(0);
+      expect(alarm!.Properties.AlarmName).toBe(names().advancedHealthyAlarm(region, 'umbrella'));
+      expect(alarm!.Properties.ComparisonOperator).toBe('LessThanThreshold');
+      expect(alarm!.Properties.Threshold).toBe(s.config.detection.thresholds.healthyHostPercent);
+      const dims = (
+        alarm!.Properties.Metrics as { MetricStat?: { Metric: { Dimensions: { Name: string; Value: unknown }[] } } }[]
+      ).flatMap((q) => q.MetricStat?.Metric.Dimensions ?? []);
+      const lbs = new Set(dims.filter((d) => d.Name === 'LoadBalancer').map((d) => logicalIdOf(d.Value, exported)));
+      const shard2 = Object.keys(regional.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer')).find((id) =>
+        id.includes('shared2'),
+      );
+      expect([...lbs]).toEqual([shard2]);
+      expect(new Set(dims.filter((d) => d.Name === 'TargetGroup').map((d) => logicalIdOf(d.Value))).size).toBe(3);
+      const topic = Object.keys(regional.findResources('AWS::SNS::Topic')).find((id) => id.includes('AlarmTopic'));
+      for (const actions of [alarm!.Properties.AlarmActions, alarm!.Properties.OKActions]) {
+        expect((actions as unknown[]).map((a) => logicalIdOf(a, exported))).toEqual([topic]);
       }
     },
   );
