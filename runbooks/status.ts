@@ -75,6 +75,13 @@ export interface StatusReport {
     readonly autoFailoversLeft: number;
     readonly maxAutoFailovers: number;
     readonly windowSeconds: number;
+    /**
+     * The cell scope: each premium tenant that moved on its own, its cooldown and budget (its own moves and the
+     * Region's count for it, failover/core/decide.ts decideForTenant).
+     */
+    readonly tenants: Readonly<
+      Record<string, { readonly cooldownRemainingSeconds: number; readonly autoFailoversLeft: number }>
+    >;
   };
   readonly zone: { readonly name: string; readonly hostedZoneId: string };
   readonly traffic: readonly TrafficLine[];
@@ -236,6 +243,24 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
       ),
       maxAutoFailovers: policy.maxAutoFailovers,
       windowSeconds: policy.windowSeconds,
+      tenants: Object.fromEntries(
+        Object.entries(routing.tenantScopes ?? {}).map(([tenantId, scope]) => {
+          const last = Math.max(scope.lastSwitchAt?.getTime() ?? 0, routing.lastSwitchAt?.getTime() ?? 0);
+          const used = [...routing.recentAutoFailovers, ...scope.recentAutoFailovers].filter(
+            (t) => t.getTime() >= windowStart,
+          ).length;
+          return [
+            tenantId,
+            {
+              cooldownRemainingSeconds: Math.max(
+                0,
+                Math.ceil(policy.cooldownSeconds - (last === 0 ? Infinity : (now.getTime() - last) / 1000)),
+              ),
+              autoFailoversLeft: Math.max(0, policy.maxAutoFailovers - used),
+            },
+          ];
+        }),
+      ),
     },
     zone: { name: zone, hostedZoneId: deps.hostedZoneId },
     traffic,
@@ -334,6 +359,12 @@ export function formatStatus(report: StatusReport, style: StatusStyle = { colour
     `failover budget: cooldown ${b.cooldownRemainingSeconds > 0 ? `${formatAge(b.cooldownRemainingSeconds * 1000)} left` : 'over'}, ` +
       `${b.autoFailoversLeft} of ${b.maxAutoFailovers} automatic failover(s) left per ${formatAge(b.windowSeconds * 1000)}`,
   );
+  for (const [tenantId, t] of Object.entries(b.tenants)) {
+    lines.push(
+      `  premium ${tenantId} (its own cell): cooldown ${t.cooldownRemainingSeconds > 0 ? `${formatAge(t.cooldownRemainingSeconds * 1000)} left` : 'over'}, ` +
+        `${t.autoFailoversLeft} of ${b.maxAutoFailovers} automatic failover(s) left`,
+    );
+  }
   lines.push('', 'regions (alarms)');
   for (const [region, h] of Object.entries(report.regions)) {
     const firing = h.alarmsInAlarm.length > 0 ? `  in ALARM: ${h.alarmsInAlarm.join(', ')}` : '';

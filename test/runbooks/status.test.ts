@@ -109,6 +109,11 @@ describe('status against moto', () => {
     ]);
     expect(report.budget).toMatchObject({ autoFailoversLeft: 0, maxAutoFailovers: dep.config.policy.maxAutoFailovers });
     expect(report.budget.cooldownRemainingSeconds).toBeGreaterThan(0);
+    // acme's own cell: its move starts its cooldown; the Region's automatic failover moved it too and counts.
+    expect(Object.keys(report.budget.tenants)).toEqual(['acme']);
+    expect(report.budget.tenants.acme?.cooldownRemainingSeconds).toBeGreaterThan(0);
+    expect(report.budget.tenants.acme?.autoFailoversLeft).toBe(Math.max(0, dep.config.policy.maxAutoFailovers - 1));
+    expect(text).toMatch(/premium acme \(its own cell\): cooldown \S+ .*left/);
     expect(text).toContain('NEEDS A HUMAN: 2 problem(s)');
     expect(text).toContain('automation: DISABLED by bob');
     expect(text).toContain('drill: "Region outage" (d-1)');
