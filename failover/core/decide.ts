@@ -222,6 +222,8 @@ export function decide(input: DecisionInput): Decision {
  *   standby-tenant-alarm    (page) the alarm is about the silo the tenant is NOT served from: its failover target.
  *   region-scope-applies    (noop) the tenant's whole Region is unhealthy: the Region's alarm moves every tenant in one
  *                           switch (one switch per tenant would race it for the lease and delay the shared record).
+ *                           When that Region is the standby (the tenant lives there on its own), it pages instead
+ *                           (standby-region-alarm): the Region's alarm moves nobody then.
  *   tenant-recovered        (noop) the tenant's silo where it is served reads healthy again (the alarm flapped).
  *   tenant-alarm            (page) the tenant's silos could not be read, or its serving silo is not confirmed in ALARM:
  *                           a tenant never moves on the notification alone.
@@ -267,6 +269,16 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
     );
   }
   const servingRegion = healthOf(input, current);
+  if (servingRegion.status === 'unhealthy' && current !== routing.activeRegion) {
+    // Served on its own from the standby Region, which is down: the Region's alarm (standby) moves nobody, so the
+    // tenant's cell must not wait for it. Moving it back is into the active Region: a human confirms.
+    return page(
+      'standby-region-alarm',
+      `${what}: premium tenant "${tenantId}" is served on its own from ${current}, and that whole Region is ` +
+        `unhealthy${inAlarm(servingRegion)}. Move it back: \`regionflip failover --to ${routing.activeRegion} ` +
+        `--tenant ${tenantId}\` (runbooks/manual-failover.md).`,
+    );
+  }
   if (servingRegion.status === 'unhealthy') {
     return noop(
       'region-scope-applies',

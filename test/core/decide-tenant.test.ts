@@ -86,6 +86,16 @@ describe('decide: the cell scope (a premium tenant alarm)', () => {
       'region-scope-applies',
     ],
     [
+      'acme on its own in the standby Region, which is down',
+      {
+        alarm: tenantAlarm(SECONDARY),
+        routing: aRouting({ tenantOverrides: { [ACME]: SECONDARY } }),
+        health: { ...healthyRegions, [SECONDARY]: health(SECONDARY, 'unhealthy') },
+        tenantHealth: silos('healthy', 'unhealthy'),
+      },
+      'standby-region-alarm',
+    ],
+    [
       'the target Region healthy too briefly (its silo for an hour)',
       {
         health: { ...healthyRegions, [SECONDARY]: health(SECONDARY, 'healthy', 5) },
