@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { RegionFlipConfig, Tier } from '../failover/config/schema';
+import { cellHistory } from '../failover/core/decide';
 import type { AuditEntry, AutomationState, RegionHealth, RoutingState } from '../failover/core/types';
 import type { ControlStore, HealthReader } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
@@ -244,19 +245,17 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusReport> {
       maxAutoFailovers: policy.maxAutoFailovers,
       windowSeconds: policy.windowSeconds,
       tenants: Object.fromEntries(
-        Object.entries(routing.tenantScopes ?? {}).map(([tenantId, scope]) => {
-          const last = Math.max(scope.lastSwitchAt?.getTime() ?? 0, routing.lastSwitchAt?.getTime() ?? 0);
-          const used = [...routing.recentAutoFailovers, ...scope.recentAutoFailovers].filter(
-            (t) => t.getTime() >= windowStart,
-          ).length;
+        Object.keys(routing.tenantScopes ?? {}).map((tenantId) => {
+          const { lastMoved, autoFailovers } = cellHistory(routing, tenantId);
+          const sinceMoveS = lastMoved ? (now.getTime() - lastMoved.getTime()) / 1000 : Infinity;
           return [
             tenantId,
             {
-              cooldownRemainingSeconds: Math.max(
+              cooldownRemainingSeconds: Math.max(0, Math.ceil(policy.cooldownSeconds - sinceMoveS)),
+              autoFailoversLeft: Math.max(
                 0,
-                Math.ceil(policy.cooldownSeconds - (last === 0 ? Infinity : (now.getTime() - last) / 1000)),
+                policy.maxAutoFailovers - autoFailovers.filter((t) => t.getTime() >= windowStart).length,
               ),
-              autoFailoversLeft: Math.max(0, policy.maxAutoFailovers - used),
             },
           ];
         }),

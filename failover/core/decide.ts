@@ -1,6 +1,6 @@
 import { classifyAlarmName } from '../config/names';
 import { convergence } from './truth';
-import type { AlarmEvent, Decision, DecisionInput, NoopCode, PageCode, RegionHealth } from './types';
+import type { AlarmEvent, Decision, DecisionInput, NoopCode, PageCode, RegionHealth, RoutingState } from './types';
 
 /**
  * The decision core: given what triggered it (an alarm notification, or a reconciliation with none), the routing as
@@ -353,11 +353,7 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
         'On-call decides: runbooks/manual-failover.md.',
     );
   }
-  const scope =
-    routing.tenantScopes && Object.hasOwn(routing.tenantScopes, tenantId) ? routing.tenantScopes[tenantId] : undefined;
-  const lastMoved = [scope?.lastSwitchAt, routing.lastSwitchAt]
-    .filter((d): d is Date => d !== undefined)
-    .sort((a, b) => b.getTime() - a.getTime())[0];
+  const { lastMoved, autoFailovers } = cellHistory(routing, tenantId);
   if (lastMoved) {
     const sinceSwitch = secondsBetween(now, lastMoved);
     if (sinceSwitch < policy.cooldownSeconds) {
@@ -368,10 +364,7 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
       );
     }
   }
-  // The tenant's traffic moved with every automatic Region failover too: both count against its budget.
-  const inWindow = [...routing.recentAutoFailovers, ...(scope?.recentAutoFailovers ?? [])].filter(
-    (t) => secondsBetween(now, t) < policy.windowSeconds,
-  ).length;
+  const inWindow = autoFailovers.filter((t) => secondsBetween(now, t) < policy.windowSeconds).length;
   if (inWindow >= policy.maxAutoFailovers) {
     return page(
       'too-many-failovers',
@@ -390,6 +383,22 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
       `${policy.maxAutoFailovers} automatic failover(s) of this tenant were used in the last ${policy.windowSeconds} s: ` +
       `moving this tenant alone from ${current} to ${target}; every other tenant stays.`,
   };
+}
+
+/**
+ * What moved one premium tenant's traffic, for its cooldown and budget: its own switches and the Region's (a Region
+ * switch moved it too). Shared by the decision and by `status`, so both count the same way.
+ */
+export function cellHistory(
+  routing: RoutingState,
+  tenantId: string,
+): { lastMoved: Date | undefined; autoFailovers: readonly Date[] } {
+  const scope =
+    routing.tenantScopes && Object.hasOwn(routing.tenantScopes, tenantId) ? routing.tenantScopes[tenantId] : undefined;
+  const lastMoved = [scope?.lastSwitchAt, routing.lastSwitchAt]
+    .filter((d): d is Date => d !== undefined)
+    .sort((a, b) => b.getTime() - a.getTime())[0];
+  return { lastMoved, autoFailovers: [...routing.recentAutoFailovers, ...(scope?.recentAutoFailovers ?? [])] };
 }
 
 /** Rule 4: a routing state that is not consistent is converged or paged, whatever triggered the decision. */

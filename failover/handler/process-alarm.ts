@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { classifyAlarmName, FAILOVER_METRIC } from '../config/names';
+import { classifyAlarmName, FAILOVER_METRIC, isSharedLabel } from '../config/names';
 import type { Policy } from '../config/schema';
 import { decide } from '../core/decide';
 import { assessRouting } from '../core/truth';
@@ -141,7 +141,7 @@ async function readSituation(deps: ProcessAlarmDeps) {
   ]);
   const truth = assessRouting(routing, intent, observed);
   // Premium tenants are the routing records of their own (not `shared`, not a shard `shared-<n>`: names.ts reserves them).
-  const premiumTenants = observed.records.map((r) => r.label).filter((label) => !/^shared(-\d+)?$/.test(label));
+  const premiumTenants = observed.records.map((r) => r.label).filter((label) => !isSharedLabel(label));
   return { now, routing, intent, truth, health, premiumTenants };
 }
 

@@ -1,17 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { OncallInbox } from '../../chaos/env/oncall-inbox';
 import { buildProgram } from '../../failover/cli/program';
-import { controlRegionOf } from '../../failover/config/names';
-import {
-  PRIMARY,
-  provisionDeployment,
-  SECONDARY,
-  type TestDeployment,
-  writeLocalEnvState,
-} from '../runbooks/support/deployment';
+import { localDeploymentWithInbox, PRIMARY, SECONDARY, type TestDeployment } from '../runbooks/support/deployment';
 import { failOverTo } from '../runbooks/support/runbook-deps';
 import { captureCli } from './capture-cli';
 
@@ -60,19 +49,11 @@ describe('-o json|table on every read command', () => {
 
   describe('run against a deployment in moto, as the local environment', () => {
     let dep: TestDeployment;
-    let inbox: OncallInbox;
-    let dir: string;
+    let stop: () => Promise<void>;
     let runId: string;
-    const saved = process.env.REGIONFLIP_ENV_STATE_DIR;
 
     beforeAll(async () => {
-      dep = await provisionDeployment();
-      inbox = new OncallInbox();
-      await inbox.start();
-      await inbox.subscribe(dep.clients.sns[controlRegionOf(dep.config)]!, dep.topicArn);
-      dir = mkdtempSync(join(tmpdir(), 'regionflip-read-commands-'));
-      writeLocalEnvState(dep, dir, { oncallInboxUrl: inbox.url });
-      process.env.REGIONFLIP_ENV_STATE_DIR = dir;
+      ({ dep, stop } = await localDeploymentWithInbox('read-commands'));
       // One failover and one failback run, so there are switches, messages and a run to show.
       await failOverTo(dep, SECONDARY);
       const failback = await captureCli([
@@ -94,13 +75,7 @@ describe('-o json|table on every read command', () => {
       }[];
       runId = runs[0]!.runId;
     });
-    afterAll(async () => {
-      await inbox.stop();
-      await dep.stop();
-      rmSync(dir, { recursive: true, force: true });
-      if (saved === undefined) delete process.env.REGIONFLIP_ENV_STATE_DIR;
-      else process.env.REGIONFLIP_ENV_STATE_DIR = saved;
-    });
+    afterAll(() => stop());
 
     it('GIVEN each read command WHEN run with -o json THEN it exits 0 and stdout is one parseable JSON document', async () => {
       const args: Record<string, string[]> = {

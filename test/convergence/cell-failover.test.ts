@@ -1,6 +1,6 @@
 import { compositeAlarmMessage, snsEvent } from '../handler/alarm-fixtures';
 import { FixedHealth } from '../state/stand-ins';
-import { EAST, handlerOf, newWorld, WEST } from './support';
+import { EAST, handlerOf, newWorld, SCHEDULED_EVENT, WEST } from './support';
 
 /**
  * The cell scope end to end (issue #11), observed from outside: the routing records Route 53 serves and the control
@@ -78,5 +78,50 @@ describe('convergence: a premium tenant silo fails, only that tenant moves', () 
       sides: { [WEST]: PREMIUM + 1 },
       overrides: {},
     });
+  });
+
+  it(`GIVEN ${SICK}'s switch paused mid-apply past its lease WHEN us-east-1's Region alarm arrives meanwhile THEN the Region switch takes the lapsed lease and moves everyone, the paused cell switch's "done" is fenced (its invocation fails, to be retried), and after the reconciler every record is on us-west-2, the table agrees, no override left`, async () => {
+    const world = await newWorld(PREMIUM);
+    const cell = world.caller('lambda-cell');
+    const region = world.caller('lambda-region');
+    const health = new FixedHealth(
+      { [EAST]: 'unhealthy', [WEST]: 'healthy' },
+      { [SICK]: { [EAST]: 'unhealthy', [WEST]: 'healthy' } },
+    );
+    // The cell decision is taken while us-east-1 reads healthy (only the silo is sick); the Region fails right after.
+    health.statuses[EAST] = 'healthy';
+    let release!: () => void;
+    const paused = new Promise<void>((r) => {
+      release = r;
+    });
+    let inChange!: () => void;
+    const changing = new Promise<void>((r) => {
+      inChange = r;
+    });
+    cell.beforeChange = async () => {
+      inChange();
+      await paused;
+    };
+
+    const cellRun = handlerOf(world, cell, health)(snsEvent(tenantAlarm(EAST, SICK), 'cell-race'));
+    await changing;
+    health.statuses[EAST] = 'unhealthy';
+    const regionRun = await handlerOf(world, region, health)(snsEvent(compositeAlarmMessage(EAST), 'region-race'));
+    release();
+
+    // The region Lambda watched the cell's lease unrenewed for its full duration on its own clock, then took it.
+    expect(regionRun.results[0]).toMatchObject({
+      decision: { kind: 'failover', to: WEST },
+      switch: { outcome: 'switched' },
+    });
+    await expect(cellRun).rejects.toThrow(/another switch landed in between/);
+    await handlerOf(world, world.caller('reconciler'), health)(SCHEDULED_EVENT);
+    const routing = await region.store.getRouting();
+    expect({
+      sides: await world.sides(),
+      activeRegion: routing.activeRegion,
+      overrides: routing.tenantOverrides,
+      pending: await region.store.pendingSwitch(),
+    }).toEqual({ sides: { [WEST]: PREMIUM + 1 }, activeRegion: WEST, overrides: {}, pending: undefined });
   });
 });

@@ -6,34 +6,19 @@ import {
   StartExperimentCommand,
   StopExperimentCommand,
 } from '@aws-sdk/client-fis';
-import { mockClient } from 'aws-sdk-client-mock';
 import { FisFaults } from '../../chaos/drill/aws/fis-faults';
 import { fisDryRunPlan } from '../../chaos/drill/aws/fis-plan';
 import { parseDrill } from '../../chaos/drill/load';
 import { runCli } from '../../failover/cli/program';
 import { loadConfig } from '../../failover/config/load';
-import { FIS_LATENCY_TAG, FIS_TAGS } from '../../infra/fis/tags';
+import { FIS_LATENCY_TAG } from '../../infra/fis/tags';
+import { mockFis, templateTags } from './fis-mock';
 
-/** As in aws-target.test.ts: client-fis is on an older SDK release, so the stub is typed loosely. */
-interface LooseBehaviour {
-  resolves(output: unknown): LooseBehaviour;
-  on(command: unknown, input?: unknown): LooseBehaviour;
-}
-interface LooseStub {
-  on(command: unknown, input?: unknown): LooseBehaviour;
-  reset(): void;
-  commandCalls(command?: unknown): { args: [{ input: unknown; constructor: { name: string } }] }[];
-  calls(): { args: [{ constructor: { name: string } }] }[];
-}
-const fisMock = mockClient(FisClient as never) as unknown as LooseStub;
+const fisMock = mockFis();
 const config = loadConfig();
 const { primary, secondary } = config.regions;
-const tags = (fault: string, region: string, extra: Record<string, string> = {}) => ({
-  [FIS_TAGS.app]: config.app,
-  [FIS_TAGS.fault]: fault,
-  [FIS_TAGS.region]: region,
-  ...extra,
-});
+const tags = (fault: string, region: string, extra: Record<string, string> = {}) =>
+  templateTags(config.app, fault, region, extra);
 const alarmArn = `arn:aws:cloudwatch:${primary}:123456789012:alarm:regionflip-${primary}-region-unhealthy`;
 const outageTemplate = {
   id: 'EXT-outage',

@@ -13,30 +13,13 @@ import { confirmProductionDrill, PRODUCTION_FLAG } from '../../chaos/drill/aws/c
 import { FisFaults } from '../../chaos/drill/aws/fis-faults';
 import { createAwsClients } from '../../failover/aws/clients';
 import { loadConfig } from '../../failover/config/load';
-import { FIS_LATENCY_TAG, FIS_TAGS } from '../../infra/fis/tags';
+import { FIS_LATENCY_TAG } from '../../infra/fis/tags';
+import { mockFis, templateTags } from './fis-mock';
 
-/**
- * @aws-sdk/client-fis is pinned to an older SDK release than the other clients, so its command types do not line up
- * with aws-sdk-client-mock's generics; the stub is typed loosely here and behaves the same.
- */
-interface LooseBehaviour {
-  resolves(output: unknown): LooseBehaviour;
-  resolvesOnce(output: unknown): LooseBehaviour;
-  on(command: unknown, input?: unknown): LooseBehaviour;
-}
-interface LooseStub {
-  on(command: unknown, input?: unknown): LooseBehaviour;
-  reset(): void;
-  commandCalls(command: unknown): { args: [{ input: unknown }] }[];
-}
-const fisMock = mockClient(FisClient as never) as unknown as LooseStub;
+const fisMock = mockFis();
 const noSleep = async () => {};
 const config = loadConfig();
-const tags = (fault: string, region: string) => ({
-  [FIS_TAGS.app]: 'regionflip',
-  [FIS_TAGS.fault]: fault,
-  [FIS_TAGS.region]: region,
-});
+const tags = (fault: string, region: string) => templateTags('regionflip', fault, region);
 
 beforeEach(() => {
   fisMock.reset();

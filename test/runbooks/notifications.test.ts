@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ListSubscriptionsByTopicCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
-import { OncallInbox } from '../../chaos/env/oncall-inbox';
+import type { OncallInbox } from '../../chaos/env/oncall-inbox';
 import { controlRegionOf } from '../../failover/config/names';
 import { executeSwitch, systemClock } from '../../failover/switch/execute-switch';
 import type { NotificationsReport } from '../../runbooks/check-commands';
 import { captureCli } from '../cli/capture-cli';
 import { waitFor } from '../support/env';
-import { PRIMARY, provisionDeployment, SECONDARY, type TestDeployment, writeLocalEnvState } from './support/deployment';
+import { localDeploymentWithInbox, PRIMARY, SECONDARY, type TestDeployment } from './support/deployment';
 import { failOverTo } from './support/runbook-deps';
 
 /**
@@ -18,27 +15,14 @@ import { failOverTo } from './support/runbook-deps';
 describe('notifications (CLI, --target local, a real on-call inbox)', () => {
   let dep: TestDeployment;
   let inbox: OncallInbox;
-  let dir: string;
-  const saved = process.env.REGIONFLIP_ENV_STATE_DIR;
+  let stop: () => Promise<void>;
   const notifications = (...more: string[]) => captureCli(['notifications', '--target', 'local', ...more]);
   const received = async () => ((await (await fetch(`${inbox.url}/messages`)).json()) as unknown[]).length;
 
   beforeAll(async () => {
-    dep = await provisionDeployment();
-    inbox = new OncallInbox();
-    await inbox.start();
-    await inbox.subscribe(dep.clients.sns[controlRegionOf(dep.config)]!, dep.topicArn);
-    dir = mkdtempSync(join(tmpdir(), 'regionflip-notifications-'));
-    writeLocalEnvState(dep, dir, { oncallInboxUrl: inbox.url });
-    process.env.REGIONFLIP_ENV_STATE_DIR = dir;
+    ({ dep, inbox, stop } = await localDeploymentWithInbox('notifications'));
   });
-  afterAll(async () => {
-    await inbox.stop();
-    await dep.stop();
-    rmSync(dir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.REGIONFLIP_ENV_STATE_DIR;
-    else process.env.REGIONFLIP_ENV_STATE_DIR = saved;
-  });
+  afterAll(() => stop());
 
   it('GIVEN a failover whose message reached on-call WHEN notifications THEN exit 0 and the message is listed', async () => {
     await failOverTo(dep, SECONDARY);

@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { createTenantDataTable } from '../../../chaos/env/data-table';
 import { localLoadBalancerName, Route53DnsClient } from '../../../chaos/env/dns';
 import { writeEnvState } from '../../../chaos/env/env-state';
+import { OncallInbox } from '../../../chaos/env/oncall-inbox';
 import { type AwsClients, createAwsClients } from '../../../failover/aws/clients';
 import { controlRegionOf, namesFor } from '../../../failover/config/names';
 import { type ConfigInput, configSchema, type RegionFlipConfig } from '../../../failover/config/schema';
@@ -172,4 +176,32 @@ export function writeLocalEnvState(
     },
     stateDir,
   );
+}
+
+/**
+ * A deployment in moto that `--target local` sees as a running local environment, with the local environment's real
+ * on-call inbox subscribed to its on-call topic. `stop()` undoes all of it (the state directory and the variable too).
+ */
+export async function localDeploymentWithInbox(
+  name: string,
+): Promise<{ dep: TestDeployment; inbox: OncallInbox; stop: () => Promise<void> }> {
+  const dep = await provisionDeployment();
+  const inbox = new OncallInbox();
+  await inbox.start();
+  await inbox.subscribe(dep.clients.sns[controlRegionOf(dep.config)]!, dep.topicArn);
+  const dir = mkdtempSync(join(tmpdir(), `regionflip-${name}-`));
+  writeLocalEnvState(dep, dir, { oncallInboxUrl: inbox.url });
+  const saved = process.env.REGIONFLIP_ENV_STATE_DIR;
+  process.env.REGIONFLIP_ENV_STATE_DIR = dir;
+  return {
+    dep,
+    inbox,
+    stop: async () => {
+      await inbox.stop();
+      await dep.stop();
+      rmSync(dir, { recursive: true, force: true });
+      if (saved === undefined) delete process.env.REGIONFLIP_ENV_STATE_DIR;
+      else process.env.REGIONFLIP_ENV_STATE_DIR = saved;
+    },
+  };
 }
