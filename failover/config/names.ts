@@ -73,6 +73,18 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
     opsAlarm: (region: string, what: string) => `${app}.ops.${region}.${what}`,
     /** Monitoring only (for example the source design's request-count alarm): notifies on-call, never fails over. */
     monitorAlarm: (region: string, kind: string) => `${app}-${region}-monitor-${kind}`,
+    /**
+     * The data-plane switch (switching.mode = health-check-alarms). Per routing record (label = a shard label or a
+     * premium tenant id) one routing-control alarm in the control Region ({@link controlRegionOf}) on the metric
+     * {@link ROUTING_CONTROL_METRIC} with dimensions App = app, Record = label: 1 = serve the secondary, 0 = serve the
+     * primary. Missing data keeps the alarm's state (TreatMissingData ignore), so one datapoint is a lasting decision.
+     * Named "<app>.routing.…", outside the "<app>-" prefix: the failover Lambda never reads it as a health signal.
+     */
+    routingControlAlarm: (label: string) => `${app}.routing.${label}.serve-secondary`,
+    /** The Route 53 health check (its Name tag) on that alarm; it guards the PRIMARY failover record of `label`. */
+    routingControlHealthCheck: (label: string) => `${app}-routing-${label}`,
+    /** SetIdentifier of the failover record pair at `<label>.<zone>`: PRIMARY and SECONDARY. */
+    failoverSetIdentifier: (label: string, role: 'primary' | 'secondary') => `${label}-${role}`,
     /** Every alarm the failover Lambda manages starts with this prefix; others are "not under management". */
     alarmPrefix: `${app}-`,
     zone,
@@ -83,6 +95,9 @@ export function namesFor(config: Pick<RegionFlipConfig, 'app' | 'dns'>) {
   };
 }
 export type Names = ReturnType<typeof namesFor>;
+
+/** The metric the data-plane switch publishes (names.routingControlAlarm): one datapoint per moved routing record. */
+export const ROUTING_CONTROL_METRIC = { namespace: 'RegionFlip/RoutingControl', metricName: 'ServeSecondary' } as const;
 
 /**
  * One shared load balancer of a Region and the tenants it carries. Shard 1 (`shared`) carries the pool (every basic

@@ -209,6 +209,16 @@ export const configSchema = z
       .object({ advancedTenantsPerLoadBalancer: z.number().int().min(1).max(32).default(25) })
       .strict()
       .prefault({}),
+    /**
+     * How a switch moves traffic (ARCHITECTURE.md, "Switch modes"). route53-records: UPSERT the routing records
+     * (Route 53 control plane, served from us-east-1). health-check-alarms: the routing records are failover pairs made
+     * ahead of time by the CDK app, the primary one guarded by a Route 53 health check on a routing-control alarm in
+     * the control Region; the switch publishes one CloudWatch datapoint there (data plane: no Route 53 call at all).
+     */
+    switching: z
+      .object({ mode: z.enum(['route53-records', 'health-check-alarms']).default('route53-records') })
+      .strict()
+      .prefault({}),
     policy: policySchema.prefault({}),
     detection: detectionSchema.prefault({}),
     service: z
