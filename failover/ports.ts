@@ -22,6 +22,11 @@ export interface HealthReader {
    * it leaves tenant alarms to on-call (the decision pages: a tenant never moves on a notification alone).
    */
   readTenant?(tenantId: string, regions: readonly string[], now: Date): Promise<Record<string, RegionHealth>>;
+  /**
+   * Many premium tenants' silos in ONE Region (each composite's state, batched), keyed by tenant id: what a Region
+   * failover reads of its target so it never drags a tenant into a silo that is down (decide.ts rule 12).
+   */
+  readTenantsIn?(tenantIds: readonly string[], region: string, now: Date): Promise<Record<string, RegionHealth>>;
 }
 
 /** What to switch: the whole Region (shared record and every premium tenant), or some premium tenants only. */

@@ -1,4 +1,5 @@
 import type { RegionFlipConfig } from '../failover/config/schema';
+import { describeScope } from '../failover/core/scope';
 import type { AuditEntry } from '../failover/core/types';
 import type { RunbookContext } from './connect';
 import { RunbookUsageError } from './errors';
@@ -107,7 +108,7 @@ export function checkNotifications(
     for (const e of audit) {
       if (e.outcome !== 'switched' || e.epoch === undefined || epochs.has(e.epoch)) continue;
       const what = e.request
-        ? `${e.request.scope.kind === 'region' ? 'all tenants' : e.request.scope.tenantIds.join(', ')} -> ${e.request.targetRegion}`
+        ? `${e.request.scope.kind === 'region' ? describeScope(e.request.scope) : e.request.scope.tenantIds.join(', ')} -> ${e.request.targetRegion}`
         : 'a switch';
       problems.push(
         `nobody was paged about the switch ${what} (epoch ${e.epoch}, ${e.caller} by ${e.actor}, ${e.at.toISOString()}): ` +

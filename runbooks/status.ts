@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { RegionFlipConfig, Tier } from '../failover/config/schema';
 import { cellHistory } from '../failover/core/decide';
+import { describeScope as describeScopeOf } from '../failover/core/scope';
 import type { AuditEntry, AutomationState, RegionHealth, RoutingState } from '../failover/core/types';
 import type { ControlStore, HealthReader } from '../failover/ports';
 import type { DrillMarker } from '../failover/state/drill-marker';
@@ -305,7 +306,8 @@ function describeAutomation(a: AutomationState): string {
 
 function describeScope(e: AuditEntry): string {
   if (!e.request) return '';
-  const who = e.request.scope.kind === 'region' ? 'all tenants' : e.request.scope.tenantIds.join(', ');
+  const who =
+    e.request.scope.kind === 'region' ? describeScopeOf(e.request.scope) : e.request.scope.tenantIds.join(', ');
   return `${who} -> ${e.request.targetRegion}`;
 }
 

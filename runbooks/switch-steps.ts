@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { namesFor } from '../failover/config/names';
 import type { RegionFlipConfig } from '../failover/config/schema';
+import { describeScope as describeScopeOf } from '../failover/core/scope';
 import type { SwitchRequest } from '../failover/core/types';
 import type { SwitchPlan } from '../failover/ports';
 import { executeSwitch } from '../failover/switch/execute-switch';
@@ -39,7 +40,9 @@ export function probedNames(config: RegionFlipConfig, request: SwitchRequest): s
 }
 
 export function describeScope(request: SwitchRequest): string {
-  return request.scope.kind === 'region' ? 'every tenant' : `tenants ${request.scope.tenantIds.join(', ')}`;
+  return request.scope.kind === 'region' && (request.scope.keep ?? []).length === 0
+    ? 'every tenant'
+    : describeScopeOf(request.scope);
 }
 
 export function formatPrecheck(r: PrecheckResult): string {

@@ -1,4 +1,5 @@
 import { classifyAlarmName } from '../config/names';
+import { regionOfTenant } from './scope';
 import { convergence } from './truth';
 import type { AlarmEvent, Decision, DecisionInput, NoopCode, PageCode, RegionHealth, RoutingState } from './types';
 
@@ -33,7 +34,10 @@ import type { AlarmEvent, Decision, DecisionInput, NoopCode, PageCode, RegionHea
  *  10. cooldown                 (page) the last switch (of any caller) was less than policy.cooldownSeconds ago; a
  *                               switch time in the future (clock skew) counts as inside the cooldown: the safe side.
  *  11. too-many-failovers       (page) policy.maxAutoFailovers automatic failovers already happened in the window.
- *  12. failover from the active Region to the other one.
+ *  12. failover from the active Region to the other one: every tenant, except the premium tenants whose own silo in
+ *      the target reads unhealthy (input.targetSilos), which are kept where they are (scope `keep`) and named in the
+ *      reason: a Region move never drags a tenant into a silo that is down, or that it fled on its own. Only a reading
+ *      of ALARM keeps a tenant; an unknown silo follows its Region, whose health was just checked.
  *
  * A probe alarm (outside-in availability of Region X, living in X's peer) counts as X's alarm: the Region it is ABOUT
  * comes from its name, not from the ARN (which names where it lives). Composite, probe and component alarms are treated
@@ -203,15 +207,24 @@ export function decide(input: DecisionInput): Decision {
     );
   }
 
+  const keep = (input.premiumTenants ?? [])
+    .filter((t) => regionOfTenant(routing, t) !== target && input.targetSilos?.[t]?.status === 'unhealthy')
+    .sort();
   return {
     kind: 'failover',
     from: active,
     to: target,
+    ...(keep.length > 0 ? { scope: { kind: 'region', keep } } : {}),
     reason:
       `${what} reports the active Region ${active} unhealthy (${evidence}); the target ` +
       `Region ${target} has been healthy for ${healthyFor === undefined ? 'an unknown time' : `${healthyFor} s`} ` +
       `(required ${policy.targetHealthySeconds} s) and ${inWindow} of ${policy.maxAutoFailovers} automatic ` +
-      `failover(s) were used in the last ${policy.windowSeconds} s: failing over from ${active} to ${target}.`,
+      `failover(s) were used in the last ${policy.windowSeconds} s: failing over from ${active} to ${target}.` +
+      (keep.length > 0
+        ? ` Premium tenant(s) ${keep.join(', ')} stay in ${active}: their own silo in ${target} is unhealthy ` +
+          `(${keep.map((t) => `${t}${inAlarm(input.targetSilos![t]!)}`).join('; ')}); on-call decides for them ` +
+          '(runbooks/manual-failover.md).'
+        : ''),
   };
 }
 
@@ -249,9 +262,7 @@ function decideForTenant(input: DecisionInput, what: string, alarmRegion: string
         'and the tenants in the configuration.',
     );
   }
-  const current = Object.hasOwn(routing.tenantOverrides, tenantId)
-    ? routing.tenantOverrides[tenantId]!
-    : routing.activeRegion;
+  const current = regionOfTenant(routing, tenantId);
   if (current !== regions.primary && current !== regions.secondary) {
     return page(
       'unknown-region',

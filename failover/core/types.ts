@@ -84,6 +84,12 @@ export interface DecisionInput {
    * Absent when it could not be read: the decision then pages instead of moving the tenant.
    */
   readonly tenantHealth?: Readonly<Record<string, RegionHealth>>;
+  /**
+   * For a Region failover: each premium tenant's silo in the Region traffic would move to (its composite there), by
+   * tenant id. A tenant whose silo there is unhealthy is kept where it is (scope `keep`). Absent, or a tenant missing
+   * from it: the Region's health stands for the tenant's silo (it moves with the Region).
+   */
+  readonly targetSilos?: Readonly<Record<string, RegionHealth>>;
   /** The configured premium tenants: only they move on their own. Absent = none known (a tenant alarm pages). */
   readonly premiumTenants?: readonly string[];
   readonly policy: Policy;
@@ -179,7 +185,11 @@ export type RoutingTruth =
 
 /** What to switch: the whole Region (shared record and every premium tenant), or some premium tenants only. */
 export type SwitchScope =
-  | { readonly kind: 'region' }
+  /**
+   * Every routing record moves, except the records of the premium tenants in `keep`, which stay where they are (their
+   * silo in the target is unhealthy: a Region move never drags a tenant into a silo it fled or that is down).
+   */
+  | { readonly kind: 'region'; readonly keep?: readonly string[] }
   | { readonly kind: 'tenants'; readonly tenantIds: readonly string[] };
 
 export interface SwitchRequest {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { classifyAlarmName, FAILOVER_METRIC, isSharedLabel } from '../config/names';
 import type { Policy } from '../config/schema';
 import { decide } from '../core/decide';
+import { regionOfTenant } from '../core/scope';
 import { assessRouting } from '../core/truth';
 import type { AlarmEvent, Clock, Decision, RegionHealth } from '../core/types';
 import type { ControlStore, DeliveryLedger, HealthReader, Notifier, TrafficSwitch } from '../ports';
@@ -178,7 +179,7 @@ async function decideAndAct(
     const { now, routing, truth, health, premiumTenants } = await readSituation(deps);
     const tenantHealth = await tenantHealthFor(deps, alarm, now);
     // After a converge round, the alarm is decided again on the converged routing.
-    const decision = decide({
+    const input = {
       ...(alarm ? { alarm } : {}),
       routing,
       truth,
@@ -189,7 +190,19 @@ async function decideAndAct(
       regions: deps.regions,
       managedAlarmPrefix: deps.managedAlarmPrefix,
       now,
-    });
+    };
+    const first = decide(input);
+    // A Region failover reads the premium silos of its target (only then: it costs a call per 100 tenants) and is
+    // decided again with them, so tenants whose silo there is down stay where they are (decide.ts rule 12).
+    const movers =
+      first.kind === 'failover' && first.scope === undefined
+        ? premiumTenants.filter((t) => regionOfTenant(routing, t) !== first.to)
+        : [];
+    const targetSilos =
+      movers.length > 0 && first.kind === 'failover' && deps.health.readTenantsIn
+        ? await deps.health.readTenantsIn(movers, first.to, now)
+        : undefined;
+    const decision = targetSilos ? decide({ ...input, targetSilos }) : first;
     deps.log?.info('decision', {
       ...(alarm ? { messageId: alarm.messageId } : {}),
       decision,

@@ -33,6 +33,8 @@ export interface CloudWatchHealthReaderProps {
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 3000;
+/** DescribeAlarms takes at most 100 AlarmNames per call (CloudWatch API reference, DescribeAlarms). */
+const DESCRIBE_ALARM_NAMES_MAX = 100;
 
 /**
  * Reads the health of each Region from that Region's own CloudWatch, all Regions in parallel. A Region whose API fails
@@ -77,6 +79,49 @@ export class CloudWatchHealthReader implements HealthReader {
       ),
     );
     return Object.fromEntries(healths.map((h) => [h.region, h]));
+  }
+
+  /**
+   * Premium tenants' silo composites in one Region, up to 100 names per DescribeAlarms call (its AlarmNames limit). A
+   * tenant whose composite is missing, or a Region that cannot be read, reads unknown (it then follows its Region).
+   */
+  async readTenantsIn(tenantIds: readonly string[], region: string): Promise<Record<string, RegionHealth>> {
+    const name = this.props.tenantAlarmName;
+    const client = this.props.cloudwatch[region];
+    const ids = [...new Set(tenantIds)];
+    const all = (detail: string) => Object.fromEntries(ids.map((id) => [id, unknown(region, detail)]));
+    if (!name) return all('this reader was built without tenant alarm names');
+    if (!client) return all(`no CloudWatch client for Region ${region}`);
+    const byName = new Map<string, CompositeAlarm | MetricAlarm>();
+    try {
+      for (let i = 0; i < ids.length; i += DESCRIBE_ALARM_NAMES_MAX) {
+        const names = ids.slice(i, i + DESCRIBE_ALARM_NAMES_MAX).map((id) => name(region, id));
+        for (const alarm of await this.describe(client, region, { AlarmNames: names })) {
+          byName.set(alarm.AlarmName ?? '', alarm);
+        }
+      }
+    } catch (err) {
+      return all(`CloudWatch DescribeAlarms in ${region} failed: ${describeError(err, this.callTimeoutMs)}`);
+    }
+    return Object.fromEntries(
+      ids.map((id) => {
+        const alarmName = name(region, id);
+        const alarm = byName.get(alarmName);
+        if (!alarm) return [id, unknown(region, `tenant alarm "${alarmName}" does not exist in ${region}`)];
+        const since = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+        const status = STATUS_OF[alarm.StateValue ?? ''] ?? 'unknown';
+        const health: RegionHealth = {
+          region,
+          status,
+          ...(since ? { since } : {}),
+          alarmsInAlarm: status === 'unhealthy' ? [alarmName] : [],
+          ...(status === 'unknown'
+            ? { detail: `tenant alarm "${alarmName}" is ${alarm.StateValue ?? 'stateless'}` }
+            : {}),
+        };
+        return [id, health];
+      }),
+    );
   }
 
   /**

@@ -74,7 +74,7 @@ export const leaseCodec = codec(
 );
 
 const scopeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('region') }),
+  z.object({ kind: z.literal('region'), keep: z.array(z.string().min(1)).optional() }),
   z.object({ kind: z.literal('tenants'), tenantIds: z.array(z.string().min(1)).min(1) }),
 ]);
 

@@ -1,3 +1,4 @@
+import { regionOfTenant } from '../core/scope';
 import type { RoutingState, SwitchIntent, SwitchRequest, TenantScopeState } from '../core/types';
 
 /** Routing before any switch was recorded: everything on the primary Region, automation as the config policy says. */
@@ -11,23 +12,26 @@ export function defaultRouting(primaryRegion: string, automationEnabled: boolean
   };
 }
 
-/** The Region a premium tenant's routing record points at (its override, else the active Region). */
-export function regionOfTenant(routing: RoutingState, tenantId: string): string {
-  return routing.tenantOverrides[tenantId] ?? routing.activeRegion;
-}
+export { regionOfTenant } from '../core/scope';
 
 /** True when the routing state already says what the request asks for (so, with no record to change, it is a no-op). */
 export function routingSatisfies(routing: RoutingState, request: SwitchRequest): boolean {
   if (request.scope.kind === 'region') {
-    return routing.activeRegion === request.targetRegion && Object.keys(routing.tenantOverrides).length === 0;
+    // Kept tenants may stay where they are; every other tenant must follow the active Region.
+    const keep = request.scope.keep ?? [];
+    return (
+      routing.activeRegion === request.targetRegion &&
+      Object.keys(routing.tenantOverrides).every((t) => keep.includes(t))
+    );
   }
   return request.scope.tenantIds.every((t) => regionOfTenant(routing, t) === request.targetRegion);
 }
 
 /**
  * The routing state once a switch lands (pure; the control table writes exactly this, fenced by epoch and lease):
- * epoch + 1; a Region switch moves every tenant, so overrides go; a tenant switch records an override unless the tenant
- * lands on the active Region. Each scope keeps its own last switch and automatic failovers (for the policy's window):
+ * epoch + 1; a Region switch moves every tenant, so overrides go, except for the tenants it keeps in place (each stays
+ * where it was: an override when that is not the new active Region); a tenant switch records an override unless the
+ * tenant lands on the active Region. Each scope keeps its own last switch and automatic failovers (for the policy's window):
  * the Region's in `lastSwitchAt`/`recentAutoFailovers`, each tenant's in `tenantScopes`.
  */
 export function routingAfterSwitch(
@@ -42,6 +46,10 @@ export function routingAfterSwitch(
   if (request.scope.kind === 'region') {
     activeRegion = request.targetRegion;
     tenantOverrides = {};
+    for (const tenantId of request.scope.keep ?? []) {
+      const where = regionOfTenant(routing, tenantId);
+      if (where !== activeRegion) tenantOverrides[tenantId] = where;
+    }
   } else {
     for (const tenantId of request.scope.tenantIds) {
       if (request.targetRegion === activeRegion) delete tenantOverrides[tenantId];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { describeScope } from '../core/scope';
 import type {
   AuditEntry,
   Clock,
@@ -110,8 +111,7 @@ export interface SwitchReport {
 const sameRequest = (a: SwitchRequest, b: SwitchRequest) => JSON.stringify(a) === JSON.stringify(b);
 
 function describeRequest(request: SwitchRequest): string {
-  const what = request.scope.kind === 'region' ? 'all tenants' : `tenants ${request.scope.tenantIds.join(', ')}`;
-  return `${what} → ${request.targetRegion}`;
+  return `${describeScope(request.scope)} → ${request.targetRegion}`;
 }
 
 const ZERO_OUTCOME: SwitchOutcome = {

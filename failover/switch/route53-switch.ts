@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { assertKnownRegion, isSharedLabel, type Names, SHARED_LABEL } from '../config/names';
 import type { RegionFlipConfig } from '../config/schema';
+import { scopeMoves } from '../core/scope';
 import type { ObservedRouting, SwitchOutcome, SwitchRequest, SwitchScope } from '../core/types';
 import type { RecordChange, SwitchPlan, SwitchProgress, TrafficSwitch, WriteGuard } from '../ports';
 import { type BackoffOptions, DEFAULT_BACKOFF, withBackoff } from './backoff';
@@ -204,8 +205,17 @@ export class Route53RecordsSwitch implements TrafficSwitch {
         (rrset) => parseRoutingRecord(rrset, this.names.zone) ?? [],
       );
       const shared = routing.find((r) => r.label === SHARED_LABEL);
+      const kept = (scope.keep ?? []).find(isSharedLabel);
+      if (kept !== undefined) {
+        throw new Error(
+          `"${kept}" cannot be kept in place by a Region switch: only premium tenants stay behind (a shared record ` +
+            'carries every basic and advanced tenant on it)',
+        );
+      }
       return [
-        ...routing.map((record) => ({ name: record.name, label: record.label, record })),
+        ...routing
+          .filter((record) => scopeMoves(scope, record.label))
+          .map((record) => ({ name: record.name, label: record.label, record })),
         ...(shared ? [] : [{ name: this.names.sharedRoutingRecord, label: SHARED_LABEL }]),
       ];
     }

@@ -124,4 +124,44 @@ describe('convergence: a premium tenant silo fails, only that tenant moves', () 
       pending: await region.store.pendingSwitch(),
     }).toEqual({ sides: { [WEST]: PREMIUM + 1 }, activeRegion: WEST, overrides: {}, pending: undefined });
   });
+
+  it(`GIVEN ${SICK}'s silo in us-west-2 in ALARM WHEN us-east-1's Region alarm fails everyone over THEN every record moves to us-west-2 except ${SICK}'s, the table keeps ${SICK} in us-east-1 as an override, on-call is told who stayed, and the reconciler finds nothing to converge`, async () => {
+    const world = await newWorld(PREMIUM);
+    const lambda = world.caller('lambda');
+    const health = new FixedHealth(
+      { [EAST]: 'unhealthy', [WEST]: 'healthy' },
+      { [SICK]: { [EAST]: 'healthy', [WEST]: 'unhealthy' } },
+    );
+
+    const run = await handlerOf(world, lambda, health)(snsEvent(compositeAlarmMessage(EAST), 'region-keep'));
+
+    const after = await where(world);
+    const routing = await lambda.store.getRouting();
+    expect({
+      decision: run.results[0] && 'decision' in run.results[0] ? run.results[0].decision : undefined,
+      sick: after[SICK],
+      others: new Set(
+        Object.entries(after)
+          .filter(([l]) => l !== SICK)
+          .map(([, r]) => r),
+      ),
+      activeRegion: routing.activeRegion,
+      overrides: routing.tenantOverrides,
+      told: lambda.notifier.sent.map((n) => n.subject),
+    }).toEqual({
+      decision: expect.objectContaining({ kind: 'failover', to: WEST, scope: { kind: 'region', keep: [SICK] } }),
+      sick: EAST,
+      others: new Set([WEST]),
+      activeRegion: WEST,
+      overrides: { [SICK]: EAST },
+      told: [`RegionFlip switched all tenants except ${SICK} (kept in place) → us-west-2`],
+    });
+    expect(lambda.notifier.sent[0]?.message).toMatchObject({
+      reason: expect.stringContaining(`silo in ${WEST} is unhealthy`),
+    });
+
+    const reconciled = await handlerOf(world, world.caller('reconciler'), health)(SCHEDULED_EVENT);
+    expect(reconciled.results[0]).toMatchObject({ decision: { kind: 'noop' } });
+    expect(await where(world)).toEqual(after);
+  });
 });

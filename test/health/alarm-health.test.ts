@@ -304,6 +304,67 @@ describe('CloudWatchHealthReader.readTenant (a premium tenant silo, the cell sco
   });
 });
 
+describe('CloudWatchHealthReader.readTenantsIn (the target silos of a Region failover)', () => {
+  const tenantAlarm = (region: string, tenantId: string) => `${PREFIX}${region}-tenant-${tenantId}-unhealthy`;
+  const ids = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(4, '0')}`);
+
+  it('GIVEN 150 premium tenants, one silo in ALARM, one INSUFFICIENT_DATA and one missing WHEN reading them in us-west-2 THEN two calls of at most 100 names each, and each tenant reads its own state', async () => {
+    const { west, westMock } = clients();
+    westMock.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames?: string[] }) => ({
+      CompositeAlarms: (input.AlarmNames ?? [])
+        .filter((n) => n !== tenantAlarm(WEST, 'p0002'))
+        .map((n) => ({
+          AlarmName: n,
+          StateValue:
+            n === tenantAlarm(WEST, 'p0007') ? 'ALARM' : n === tenantAlarm(WEST, 'p0120') ? 'INSUFFICIENT_DATA' : 'OK',
+          StateTransitionedTimestamp: TRANSITIONED,
+        })),
+    }));
+    const cw = new CloudWatchHealthReader({
+      cloudwatch: { [WEST]: west },
+      regionAlarmName: regionAlarm,
+      tenantAlarmName: tenantAlarm,
+      alarmPrefix: PREFIX,
+    });
+
+    const silos = await cw.readTenantsIn(ids, WEST);
+
+    const asked = westMock.calls().map((c) => (c.args[0].input as { AlarmNames?: string[] }).AlarmNames?.length);
+    expect(asked).toEqual([100, 50]);
+    expect({
+      p0007: silos.p0007,
+      p0002: silos.p0002?.status,
+      p0120: silos.p0120?.status,
+      p0001: silos.p0001?.status,
+      count: Object.keys(silos).length,
+    }).toEqual({
+      p0007: { region: WEST, status: 'unhealthy', since: TRANSITIONED, alarmsInAlarm: [tenantAlarm(WEST, 'p0007')] },
+      p0002: 'unknown',
+      p0120: 'unknown',
+      p0001: 'healthy',
+      count: 150,
+    });
+  });
+
+  it('GIVEN us-west-2 CloudWatch failing WHEN reading silos there THEN every tenant reads unknown with the error, and nothing throws', async () => {
+    const { west, westMock } = clients();
+    westMock.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const cw = new CloudWatchHealthReader({
+      cloudwatch: { [WEST]: west },
+      regionAlarmName: regionAlarm,
+      tenantAlarmName: tenantAlarm,
+      alarmPrefix: PREFIX,
+    });
+
+    const silos = await cw.readTenantsIn(['acme', 'globex'], WEST);
+
+    expect(Object.values(silos).map((h) => [h.status, h.detail])).toEqual([
+      ['unknown', 'CloudWatch DescribeAlarms in us-west-2 failed: Throttling: Rate exceeded'],
+      ['unknown', 'CloudWatch DescribeAlarms in us-west-2 failed: Throttling: Rate exceeded'],
+    ]);
+  });
+});
+
 describe('CloudWatchHealthReader (a Region that never answers)', () => {
   let blackHole: Server;
   const sockets: Socket[] = [];

@@ -24,6 +24,7 @@ const request: fc.Arbitrary<SwitchRequest> = fc.record({
   targetRegion: region,
   scope: fc.oneof(
     fc.constant({ kind: 'region' as const }),
+    fc.uniqueArray(tenantId, { minLength: 1, maxLength: 2 }).map((keep) => ({ kind: 'region' as const, keep })),
     fc
       .uniqueArray(tenantId, { minLength: 1, maxLength: 4 })
       .map((tenantIds) => ({ kind: 'tenants' as const, tenantIds })),
@@ -59,6 +60,21 @@ describe('routingAfterSwitch (the state a switch lands)', () => {
           expect(regionOfTenant(after, tenant)).toBe(regionOfTenant(before, tenant));
         }
         for (const t of moved) expect(after.tenantOverrides[t]).not.toBe(after.activeRegion);
+      }),
+    );
+  });
+
+  it('GIVEN a Region switch that keeps some tenants in place WHEN it lands THEN each kept tenant is served where it was and every other tenant from the target', () => {
+    fc.assert(
+      fc.property(routing, request, caller, (before, req, who) => {
+        fc.pre(req.scope.kind === 'region');
+        const after = routingAfterSwitch(before, { request: req, caller: who }, NOW, WINDOW);
+        const keep = new Set(req.scope.kind === 'region' ? (req.scope.keep ?? []) : []);
+        for (const tenant of ['acme', 'globex', 'initech', 'umbrella']) {
+          const expected = keep.has(tenant) ? regionOfTenant(before, tenant) : req.targetRegion;
+          expect(regionOfTenant(after, tenant)).toBe(expected);
+        }
+        for (const region of Object.values(after.tenantOverrides)) expect(region).not.toBe(after.activeRegion);
       }),
     );
   });

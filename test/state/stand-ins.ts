@@ -102,6 +102,10 @@ export class FixedHealth implements HealthReader {
       (region) => `regionflip-${region}-tenant-${tenantId}-unhealthy`,
     );
   }
+  async readTenantsIn(tenantIds: readonly string[], region: string): Promise<Record<string, RegionHealth>> {
+    const one = await Promise.all(tenantIds.map(async (t) => [t, (await this.readTenant(t, [region]))[region]!]));
+    return Object.fromEntries(one);
+  }
 }
 
 function fixed(
